@@ -1,0 +1,44 @@
+//! The `restmcp` binary: parses the command line, runs one subcommand, and
+//! renders any error once (`error:`, `Caused by:` lines, a `hint:`).
+//!
+//! Kept thin on purpose: every subcommand lives in `commands/`, and all real
+//! work happens in the library crates.
+
+mod args;
+mod commands;
+mod logging;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            return render::error(
+                &anyhow::Error::new(err).context("Failed to start the async runtime"),
+            );
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Tools(args) => commands::tools::run(args).await,
+            Command::Serve(args) => commands::serve::run(args).await,
+        }
+    });
+    // A blocking read of stdin (the stdio transport) cannot be interrupted:
+    // do not wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => render::error(&err),
+    }
+}
