@@ -37,7 +37,8 @@ use crate::schema::{Flavour, Found, Schemas};
 /// The input side of a tool.
 #[derive(Debug)]
 pub(crate) struct Input {
-    /// `{"type": "object", "properties": …, "required": …, "$defs": …}`.
+    /// `{"type": "object", "properties": …, "required": …,
+    /// "additionalProperties": false, "$defs": …}`.
     pub schema: Map<String, Value>,
     /// One per property, in property order.
     pub args: Vec<ArgBinding>,
@@ -119,6 +120,9 @@ pub(crate) fn build_input<'a>(
     if !required.is_empty() {
         schema.insert("required".into(), Value::Array(required));
     }
+    // Every argument is known: the gateway refuses others, and the schema
+    // says so, so a client can check before calling.
+    schema.insert("additionalProperties".into(), Value::Bool(false));
     let defs = schemas.defs(&found.refs, Flavour::Input);
     if !defs.is_empty() {
         schema.insert("$defs".into(), Value::Object(defs));

@@ -7,11 +7,17 @@
 mod args;
 mod commands;
 mod logging;
+mod memory;
 mod render;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+
+/// mimalloc, so that `serve` can hand the memory of the parsed OpenAPI
+/// document back to the system once it is done with it (see `memory`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crate::args::{Cli, Command};
 

@@ -11,6 +11,7 @@
 //! command line.
 //!
 //! Modules, in the order a call flows through them: `server` (the handler),
+//! `table` (the tools, kept compact),
 //! `validate`, `request`, `backend` (send + retry), `response`, `errors`;
 //! `transport` and `launch` around them.
 #![deny(missing_docs)]
@@ -21,6 +22,7 @@ mod launch;
 mod request;
 mod response;
 mod server;
+mod table;
 mod transport;
 mod validate;
 

@@ -5,8 +5,6 @@
 //! (validate → build the request → send → map the answer), the audit record
 //! of every call, and secret redaction of everything a call reports.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -14,9 +12,8 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use restmcp_catalog::{Catalog, ParamLocation, ToolDef};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, JsonObject,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
-    ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -25,7 +22,7 @@ use url::Url;
 
 use crate::backend::{Backend, Outcome, RetryPolicy};
 use crate::errors::{ErrorType, ToolError};
-use crate::validate::ArgumentValidator;
+use crate::table::{Served, ToolTable};
 use crate::{Error, request, response};
 
 /// Tools per `tools/list` page when the client pages (sends a cursor).
@@ -74,10 +71,7 @@ pub struct Gateway {
 }
 
 struct Inner {
-    defs: Vec<ToolDef>,
-    tools: Vec<Tool>,
-    index: HashMap<String, usize>,
-    validators: Vec<Result<ArgumentValidator, String>>,
+    tools: ToolTable,
     backend: Backend,
     base_url: Url,
     headers: HeaderMap,
@@ -102,10 +96,6 @@ impl Gateway {
             headers.append(header, value.clone());
             if let Ok(text) = value.to_str() {
                 secrets.push(text.to_owned());
-                // `Bearer abc` leaks as `abc` too.
-                if let Some((_, token)) = text.split_once(' ') {
-                    secrets.push(token.to_owned());
-                }
             }
         }
         let client = reqwest::Client::builder()
@@ -121,23 +111,10 @@ impl Gateway {
             config.max_response_bytes,
             config.retry.clone(),
         );
-        let defs = catalog.tools;
-        let tools = defs.iter().map(mcp_tool).collect();
-        let index = defs
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.name.as_str().to_owned(), i))
-            .collect();
-        let validators = defs
-            .iter()
-            .map(|t| ArgumentValidator::new(&t.input_schema))
-            .collect();
+        let tools = ToolTable::new(catalog.tools);
         Ok(Self {
             inner: Arc::new(Inner {
-                defs,
                 tools,
-                index,
-                validators,
                 backend,
                 base_url: config.base_url,
                 headers,
@@ -152,7 +129,7 @@ impl Gateway {
     /// How many tools are served.
     #[must_use]
     pub fn tool_count(&self) -> usize {
-        self.inner.defs.len()
+        self.inner.tools.len()
     }
 
     /// The backend's base URL.
@@ -177,15 +154,15 @@ impl Gateway {
     /// fails: every problem is a tool result with `isError`.
     async fn call(
         &self,
-        index: usize,
+        served: &Served,
         arguments: Map<String, Value>,
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Option<CallToolResult> {
         let inner = &self.inner;
-        let tool = &inner.defs[index];
+        let tool = &served.def;
         let request_id = format!("{:016x}", rand::random::<u64>());
         let started = Instant::now();
-        let user_id = user_id(tool, &arguments);
+        let user_id = user_id(tool, &arguments).or_else(|| served.default_user.clone());
         let endpoint = format!("{} {}", tool.binding.method, tool.binding.path);
         inner.calls.fetch_add(1, Ordering::Relaxed);
 
@@ -200,7 +177,7 @@ impl Gateway {
             error_type: None,
         };
 
-        let problems = match &inner.validators[index] {
+        let problems = match served.validator() {
             Ok(validator) => validator.check(&arguments),
             Err(why) => {
                 let error = ToolError {
@@ -277,7 +254,7 @@ impl Gateway {
                 audit.status_code = Some(answer.status);
                 response::to_result(
                     tool,
-                    &inner.defs,
+                    inner.tools.siblings(),
                     &answer,
                     &arguments,
                     inner.max_response_bytes,
@@ -370,23 +347,6 @@ fn user_id(tool: &ToolDef, arguments: &Map<String, Value>) -> Option<String> {
         })
         .find_map(|a| arguments.get(&a.arg))
         .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-        .or_else(|| {
-            // The header's default applies when the argument is left out.
-            tool.binding
-                .args
-                .iter()
-                .find(|a| {
-                    a.location == ParamLocation::Header && a.name.eq_ignore_ascii_case("x-user-id")
-                })
-                .and_then(|a| {
-                    tool.input_schema
-                        .get("properties")?
-                        .get(&a.arg)?
-                        .get("default")?
-                        .as_str()
-                })
-                .map(str::to_owned)
-        })
 }
 
 /// One audit record per call (target `restmcp::audit`).
@@ -426,11 +386,21 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// Redacts these values (short ones, under 4 characters, are ignored:
-    /// they would blank out ordinary words).
+    /// Redacts these values, and the credential part of each (`Bearer abc`
+    /// leaks as `abc` too). Short ones, under 4 characters, are ignored:
+    /// they would blank out ordinary words.
     #[must_use]
     pub fn new(secrets: Vec<String>) -> Self {
-        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 4).collect();
+        let mut secrets: Vec<String> = secrets
+            .into_iter()
+            .flat_map(|secret| {
+                let token = secret
+                    .split_once(' ')
+                    .map(|(_, token)| token.trim().to_owned());
+                std::iter::once(secret).chain(token)
+            })
+            .filter(|s| s.len() >= 4)
+            .collect();
         // Longest first, so a secret containing another is replaced whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
@@ -456,30 +426,6 @@ impl Redactor {
     }
 }
 
-/// The MCP tool definition of a catalog tool.
-fn mcp_tool(def: &ToolDef) -> Tool {
-    let schema: JsonObject = def.input_schema.clone();
-    let mut tool = Tool::new_with_raw(
-        Cow::Owned(def.name.as_str().to_owned()),
-        def.description.clone().map(Cow::Owned),
-        Arc::new(schema),
-    );
-    if let Some(title) = &def.title {
-        tool = tool.with_title(title.clone());
-    }
-    if let Some(output) = &def.output_schema {
-        tool = tool.with_raw_output_schema(Arc::new(output.clone()));
-    }
-    let a = &def.annotations;
-    let mut annotations = ToolAnnotations::new()
-        .read_only(a.read_only)
-        .destructive(a.destructive)
-        .idempotent(a.idempotent)
-        .open_world(a.open_world);
-    annotations.title = def.title.clone();
-    tool.with_annotations(annotations)
-}
-
 impl ServerHandler for Gateway {
     fn get_info(&self) -> ServerConfig {
         let mut config = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
@@ -501,9 +447,9 @@ impl ServerHandler for Gateway {
         let Some(cursor) = request.and_then(|r| r.cursor) else {
             // No cursor: the whole list when it is small, else the first page.
             if tools.len() <= PAGE_SIZE {
-                return Ok(ListToolsResult::with_all_items(tools.clone()));
+                return Ok(ListToolsResult::with_all_items(tools.page(0..tools.len())));
             }
-            let mut page = ListToolsResult::with_all_items(tools[..PAGE_SIZE].to_vec());
+            let mut page = ListToolsResult::with_all_items(tools.page(0..PAGE_SIZE));
             page.next_cursor = Some(PAGE_SIZE.to_string());
             return Ok(page);
         };
@@ -518,16 +464,13 @@ impl ServerHandler for Gateway {
                 )
             })?;
         let end = (start + PAGE_SIZE).min(tools.len());
-        let mut page = ListToolsResult::with_all_items(tools[start..end].to_vec());
+        let mut page = ListToolsResult::with_all_items(tools.page(start..end));
         page.next_cursor = (end < tools.len()).then(|| end.to_string());
         Ok(page)
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.inner
-            .index
-            .get(name)
-            .map(|&i| self.inner.tools[i].clone())
+        self.inner.tools.get(name).map(Served::to_tool)
     }
 
     async fn call_tool(
@@ -535,16 +478,8 @@ impl ServerHandler for Gateway {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let Some(&index) = self.inner.index.get(request.name.as_ref()) else {
-            let mut close: Vec<&str> = self
-                .inner
-                .defs
-                .iter()
-                .map(|t| t.name.as_str())
-                .filter(|n| n.contains(request.name.as_ref()) || request.name.contains(*n))
-                .take(5)
-                .collect();
-            close.sort_unstable();
+        let Some(served) = self.inner.tools.get(request.name.as_ref()) else {
+            let close = self.inner.tools.similar(request.name.as_ref());
             let hint = if close.is_empty() {
                 "call tools/list to see the tools".to_owned()
             } else {
@@ -563,7 +498,7 @@ impl ServerHandler for Gateway {
             ));
         };
         let arguments = request.arguments.unwrap_or_default();
-        match self.call(index, arguments, &context.ct).await {
+        match self.call(served, arguments, &context.ct).await {
             Some(result) => Ok(result.into()),
             None => Err(ErrorData::internal_error(
                 "The call was cancelled by the client",
@@ -584,6 +519,11 @@ mod tests {
             "secret-token".into(),
             "secret-token-long".into(),
         ]);
+        let bearer = Redactor::new(vec!["Bearer 0123456789".into()]);
+        assert_eq!(
+            bearer.redact("a Bearer 0123456789 b 0123456789"),
+            "a [REDACTED] b [REDACTED]"
+        );
         assert_eq!(
             r.redact("x secret-token-long y secret-token abc"),
             "x [REDACTED] y [REDACTED] abc"

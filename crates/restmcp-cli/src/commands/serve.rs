@@ -180,6 +180,7 @@ async fn serve(
     config.instructions = instructions;
     let tool_count = catalog.tools.len();
     let gateway = Gateway::new(catalog, config)?;
+    crate::memory::release_freed();
     tracing::info!(api = spec_title, tools = tool_count, base_url = %base_url, "serving");
 
     match args.transport {
