@@ -37,6 +37,20 @@ pub async fn serve_stdio(gateway: Gateway, shutdown: CancellationToken) -> Resul
     Ok(())
 }
 
+/// A session `DELETE` answers 204 rather than rmcp's 202: clients (the
+/// Python SDK among them) expect 200 or 204 and log 202 as a failure.
+async fn session_delete_no_content(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let is_delete = request.method() == axum::http::Method::DELETE;
+    let mut response = next.run(request).await;
+    if is_delete && response.status() == StatusCode::ACCEPTED {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+    }
+    response
+}
+
 /// Settings of the HTTP transport.
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
@@ -106,7 +120,7 @@ impl HttpServer {
             let gateway = gateway.clone();
             move || Ok(gateway.clone())
         };
-        let mcp = if options.stateless {
+        let mcp: Router = if options.stateless {
             Router::new().nest_service(
                 &path,
                 StreamableHttpService::new(
@@ -125,6 +139,7 @@ impl HttpServer {
                 ),
             )
         };
+        let mcp = mcp.layer(axum::middleware::from_fn(session_delete_no_content));
         let ready = gateway.clone();
         let router = mcp.route("/healthz", get(|| async { "ok\n" })).route(
             "/readyz",
