@@ -255,7 +255,7 @@ def text_of(result: Any) -> str:
 
 
 class FaultCounter:
-    """Reads and resets the fault backend's per-endpoint request counters."""
+    """Reads and resets the fault backend's per-endpoint request counters and outcomes."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
@@ -267,3 +267,11 @@ class FaultCounter:
         r = httpx.get(f"{self.base_url}/_count/{name}", timeout=5)
         r.raise_for_status()
         return r.json()["count"]
+
+    async def outcome(self, name: str) -> str | None:
+        """What `name` last recorded ("started", "disconnected", "completed"),
+        asynchronously: it is polled while a call is in flight."""
+        async with httpx.AsyncClient(timeout=5) as http:
+            r = await http.get(f"{self.base_url}/_outcome/{name}")
+        r.raise_for_status()
+        return r.json()["outcome"]

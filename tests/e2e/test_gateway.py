@@ -475,7 +475,7 @@ async def test_gateway_keeps_serving_after_faults(
         fault_gateway: Gateway, todo_gateway: Gateway, faults: FaultCounter) -> None:
     async with http_client(fault_gateway.url, "2026-07-28") as client:
         assert ok(await client.call_tool("ping", {})) == {"pong": "yes"}
-        assert len((await client.list_tools()).tools) == 23
+        assert len((await client.list_tools()).tools) == 24
     assert faults.count("ping") == 1
     assert fault_gateway.proc.poll() is None
     assert httpx.get(f"{fault_gateway.root}/readyz", timeout=5).status_code == 200
@@ -496,6 +496,62 @@ async def test_a_slow_call_does_not_hold_up_other_clients(
             assert ok(await other.call_tool("ping", {})) == {"pong": "yes"}
             assert time.monotonic() - started < 1.0
         assert faults.count("slow_post") == 1
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("transport", ["http", "stdio"])
+async def test_cancelling_a_call_aborts_the_backend_request(
+        fault_backend: Backend, faults: FaultCounter, log_dir: Path, transport: str,
+        mode: str) -> None:
+    """Cancelling `call_tool` in the client makes the SDK send notifications/cancelled
+    (legacy, and stdio in both modes) or abort the call's POST (2026-07-28 over HTTP).
+    restmcp must then drop its backend request, which the backend sees as a disconnect.
+    Its own gateway has --timeout 20, so only the cancellation can explain a
+    disconnect within 2 s (the endpoint would otherwise run for 8 s)."""
+    args = [f"{fault_backend.url}/openapi.json", "--base-url", fault_backend.url,
+            "--timeout", "20"]
+    log = log_dir / f"cancel-{transport}-{mode}.restmcp.log"
+    gateway: Gateway | None = None
+    try:
+        if transport == "http":
+            gateway = start_gateway(args, log)
+            connect = http_client(gateway.url, mode)
+        else:
+            connect = stdio_mcp_client(["serve", *args], mode, log)
+        async with connect as client:
+            returned: list[Any] = []
+
+            async def call_slow() -> None:
+                returned.append(await client.call_tool("slow_cancellable", {}))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(call_slow)
+                deadline = time.monotonic() + 10
+                while await faults.outcome("slow_cancellable") != "started":
+                    assert time.monotonic() < deadline, "the call never reached the backend"
+                    await anyio.sleep(0.05)
+                cancelled_at = time.monotonic()
+                tg.cancel_scope.cancel()
+            assert not returned, f"the call returned instead of being cancelled: {returned}"
+
+            while (outcome := await faults.outcome("slow_cancellable")) == "started":
+                if time.monotonic() - cancelled_at > 2:
+                    break
+                await anyio.sleep(0.05)
+            waited = time.monotonic() - cancelled_at
+            assert outcome == "disconnected", (
+                f"the backend request was not aborted: {outcome!r} {waited:.1f} s after the cancel")
+            assert waited < 2, f"the backend saw the disconnect only {waited:.1f} s after the cancel"
+
+            # The same session still serves calls.
+            assert ok(await client.call_tool("ping", {})) == {"pong": "yes"}
+        assert faults.count("slow_cancellable") == 1, "the cancelled call was sent again"
+        assert any(r.get("message") == "call cancelled by the client; backend request aborted"
+                   and r.get("tool") == "slow_cancellable" for r in parse_log(log)), log.read_text()
+    finally:
+        if gateway is not None:
+            gateway.stop()
 
 
 # --- Retries ------------------------------------------------------------------------

@@ -154,15 +154,16 @@ impl Gateway {
     /// fails: every problem is a tool result with `isError`.
     async fn call(
         &self,
-        served: &Served,
+        served: Served<'_>,
         arguments: Map<String, Value>,
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Option<CallToolResult> {
         let inner = &self.inner;
-        let tool = &served.def;
+        let tool = served.def();
         let request_id = format!("{:016x}", rand::random::<u64>());
         let started = Instant::now();
-        let user_id = user_id(tool, &arguments).or_else(|| served.default_user.clone());
+        let user_id =
+            user_id(tool, &arguments).or_else(|| served.default_user().map(str::to_owned));
         let endpoint = format!("{} {}", tool.binding.method, tool.binding.path);
         inner.calls.fetch_add(1, Ordering::Relaxed);
 
@@ -175,6 +176,7 @@ impl Gateway {
             status_code: None,
             attempts: 0,
             error_type: None,
+            cancelled: false,
         };
 
         let problems = match served.validator() {
@@ -248,6 +250,8 @@ impl Gateway {
                     tool = tool.name.as_str(),
                     "call cancelled by the client; backend request aborted"
                 );
+                audit.cancelled = true;
+                audit.log(started);
                 return None;
             }
             Outcome::Response(answer) => {
@@ -359,6 +363,8 @@ struct Audit<'a> {
     status_code: Option<u16>,
     attempts: u32,
     error_type: Option<ErrorType>,
+    /// The client cancelled the call (no result was sent).
+    cancelled: bool,
 }
 
 impl Audit<'_> {
@@ -374,6 +380,7 @@ impl Audit<'_> {
             duration_ms = started.elapsed().as_secs_f64() * 1000.0,
             attempt = self.attempts,
             error_type = self.error_type.map(ErrorType::as_str),
+            cancelled = self.cancelled,
             "tool call"
         );
     }

@@ -1,11 +1,12 @@
-//! The served tools, kept small: each tool's schemas are held as compact
-//! JSON text (a 1,223-tool API's schemas are ~8 MB as text but several times
-//! that as `serde_json::Value` trees), turned into rmcp [`Tool`]s only for
-//! the `tools/list` page being answered, and its argument validator compiled
-//! on the tool's first call and kept.
+//! The served tools, kept small: every tool's schemas live as compact JSON
+//! in one buffer (a 1,223-tool API's schemas are ~8 MB as text but several
+//! times that as `serde_json::Value` trees, scattered over the heap), turned
+//! into rmcp [`Tool`]s only for the `tools/list` page being answered; a
+//! tool's argument validator is compiled on its first call and kept.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use restmcp_catalog::{ParamLocation, ToolDef};
@@ -14,60 +15,126 @@ use serde_json::Value;
 
 use crate::validate::ArgumentValidator;
 
-/// One tool as served.
-pub struct Served {
-    /// The catalog entry (name, binding, annotations); its schemas moved
-    /// out into `input` / `output`.
-    pub def: ToolDef,
-    input: Box<str>,
-    output: Option<Box<str>>,
-    validator: OnceLock<Result<ArgumentValidator, String>>,
-    /// The `X-User-ID` header argument's default, for audit records.
-    pub default_user: Option<String>,
+/// All served tools, in catalog order, with a name index.
+pub struct ToolTable {
+    /// Catalog entries with their schemas moved out (names, bindings,
+    /// annotations); also what suggestions search for sibling tools.
+    defs: Vec<ToolDef>,
+    /// Every schema, compact JSON, back to back.
+    schemas: Box<[u8]>,
+    spans: Vec<Spans>,
+    validators: Vec<OnceLock<Result<ArgumentValidator, String>>>,
+    /// Each tool's `X-User-ID` header default, for audit records.
+    default_users: Vec<Option<String>>,
+    index: HashMap<String, usize>,
 }
 
-impl Served {
-    fn new(mut def: ToolDef) -> Self {
-        let default_user = def
-            .binding
-            .args
+struct Spans {
+    input: Range<usize>,
+    output: Option<Range<usize>>,
+}
+
+/// One tool of the table.
+#[derive(Clone, Copy)]
+pub struct Served<'a> {
+    table: &'a ToolTable,
+    i: usize,
+}
+
+impl ToolTable {
+    /// Takes the catalog's tools.
+    pub fn new(mut defs: Vec<ToolDef>) -> Self {
+        let mut buffer: Vec<u8> = Vec::new();
+        let mut spans = Vec::with_capacity(defs.len());
+        let mut default_users = Vec::with_capacity(defs.len());
+        for def in &mut defs {
+            default_users.push(default_user(def));
+            let input = append(&mut buffer, &std::mem::take(&mut def.input_schema));
+            let output = def.output_schema.take().map(|o| append(&mut buffer, &o));
+            spans.push(Spans { input, output });
+        }
+        defs.shrink_to_fit();
+        let index = defs
             .iter()
-            .find(|a| {
-                a.location == ParamLocation::Header && a.name.eq_ignore_ascii_case("x-user-id")
-            })
-            .and_then(|a| {
-                def.input_schema
-                    .get("properties")?
-                    .get(&a.arg)?
-                    .get("default")?
-                    .as_str()
-            })
-            .map(str::to_owned);
-        let input = compact(&std::mem::take(&mut def.input_schema));
-        let output = def.output_schema.take().map(|o| compact(&o));
+            .enumerate()
+            .map(|(i, t)| (t.name.as_str().to_owned(), i))
+            .collect();
+        let validators = defs.iter().map(|_| OnceLock::new()).collect();
         Self {
-            def,
-            input,
-            output,
-            validator: OnceLock::new(),
-            default_user,
+            defs,
+            schemas: buffer.into_boxed_slice(),
+            spans,
+            validators,
+            default_users,
+            index,
         }
     }
 
+    /// How many tools.
+    pub fn len(&self) -> usize {
+        self.defs.len()
+    }
+
+    /// The tool called `name`.
+    pub fn get(&self, name: &str) -> Option<Served<'_>> {
+        self.index.get(name).map(|&i| Served { table: self, i })
+    }
+
+    /// MCP definitions of tools `range`.
+    pub fn page(&self, range: Range<usize>) -> Vec<Tool> {
+        range.map(|i| Served { table: self, i }.to_tool()).collect()
+    }
+
+    /// Catalog entries of every tool (schemas emptied).
+    pub fn siblings(&self) -> &[ToolDef] {
+        &self.defs
+    }
+
+    /// Names containing `name` or contained in it (for "did you mean").
+    pub fn similar(&self, name: &str) -> Vec<&str> {
+        let mut close: Vec<&str> = self
+            .defs
+            .iter()
+            .map(|t| t.name.as_str())
+            .filter(|n| n.contains(name) || name.contains(*n))
+            .take(5)
+            .collect();
+        close.sort_unstable();
+        close
+    }
+
+    fn schema(&self, span: &Range<usize>) -> JsonObject {
+        match serde_json::from_slice::<Value>(&self.schemas[span.clone()]) {
+            Ok(Value::Object(map)) => map,
+            _ => JsonObject::new(),
+        }
+    }
+}
+
+impl<'a> Served<'a> {
+    /// The catalog entry (name, binding, annotations; no schemas).
+    pub fn def(self) -> &'a ToolDef {
+        &self.table.defs[self.i]
+    }
+
+    /// The `X-User-ID` header argument's default, if the tool has one.
+    pub fn default_user(self) -> Option<&'a str> {
+        self.table.default_users[self.i].as_deref()
+    }
+
     /// The input schema as an object.
-    pub fn input_schema(&self) -> JsonObject {
-        parse(&self.input)
+    pub fn input_schema(self) -> JsonObject {
+        self.table.schema(&self.table.spans[self.i].input)
     }
 
     /// The compiled validator (compiled now if this is the first call).
-    pub fn validator(&self) -> &Result<ArgumentValidator, String> {
-        self.validator
-            .get_or_init(|| ArgumentValidator::new(&self.input_schema()))
+    pub fn validator(self) -> &'a Result<ArgumentValidator, String> {
+        self.table.validators[self.i].get_or_init(|| ArgumentValidator::new(&self.input_schema()))
     }
 
     /// The MCP tool definition.
-    pub fn to_tool(&self) -> Tool {
-        let def = &self.def;
+    pub fn to_tool(self) -> Tool {
+        let def = self.def();
         let mut tool = Tool::new_with_raw(
             Cow::Owned(def.name.as_str().to_owned()),
             def.description.clone().map(Cow::Owned),
@@ -76,8 +143,8 @@ impl Served {
         if let Some(title) = &def.title {
             tool = tool.with_title(title.clone());
         }
-        if let Some(output) = &self.output {
-            tool = tool.with_raw_output_schema(Arc::new(parse(output)));
+        if let Some(output) = &self.table.spans[self.i].output {
+            tool = tool.with_raw_output_schema(Arc::new(self.table.schema(output)));
         }
         let a = &def.annotations;
         let mut annotations = ToolAnnotations::new()
@@ -90,74 +157,71 @@ impl Served {
     }
 }
 
-/// All served tools, in catalog order, with a name index.
-pub struct ToolTable {
-    tools: Vec<Served>,
-    index: HashMap<String, usize>,
-    /// The catalog entries, for suggestions that name sibling tools.
-    siblings: Vec<ToolDef>,
+/// Serializes `schema` at the end of `buffer`; its byte range.
+fn append(buffer: &mut Vec<u8>, schema: &JsonObject) -> Range<usize> {
+    let start = buffer.len();
+    if serde_json::to_writer(&mut *buffer, schema).is_err() {
+        buffer.truncate(start);
+        buffer.extend_from_slice(b"{}");
+    }
+    start..buffer.len()
 }
 
-impl ToolTable {
-    /// Takes the catalog's tools.
-    pub fn new(defs: Vec<ToolDef>) -> Self {
-        let tools: Vec<Served> = defs.into_iter().map(Served::new).collect();
-        let index = tools
+fn default_user(def: &ToolDef) -> Option<String> {
+    let arg = def.binding.args.iter().find(|a| {
+        a.location == ParamLocation::Header && a.name.eq_ignore_ascii_case("x-user-id")
+    })?;
+    let default = def
+        .input_schema
+        .get("properties")?
+        .get(&arg.arg)?
+        .get("default")?;
+    default.as_str().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use restmcp_catalog::CatalogOptions;
+    use serde_json::json;
+
+    #[test]
+    fn schemas_come_back_as_they_went_in() {
+        let document = json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/a/{id}": {"get": {"operationId": "get_a",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+                                   {"name": "X-User-ID", "in": "header", "schema": {"type": "string", "default": "local"}}],
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "array"}}}}}}},
+                "/b": {"post": {"operationId": "make_b", "responses": {"204": {"description": "none"}}}}
+            }
+        });
+        let catalog = restmcp_catalog::build(&document, &CatalogOptions::default()).unwrap();
+        let expected: Vec<Value> = catalog.tools.iter().map(ToolDef::to_mcp_json).collect();
+        let table = ToolTable::new(catalog.tools);
+        let listed: Vec<Value> = table
+            .page(0..table.len())
             .iter()
-            .enumerate()
-            .map(|(i, t)| (t.def.name.as_str().to_owned(), i))
+            .map(|t| serde_json::to_value(t).unwrap())
             .collect();
-        let siblings = tools.iter().map(|t| t.def.clone()).collect();
-        Self {
-            tools,
-            index,
-            siblings,
+        for (listed, expected) in listed.iter().zip(&expected) {
+            assert_eq!(listed["inputSchema"], expected["inputSchema"]);
+            assert_eq!(listed["outputSchema"], expected["outputSchema"]);
+            assert_eq!(listed["name"], expected["name"]);
         }
-    }
-
-    /// How many tools.
-    pub fn len(&self) -> usize {
-        self.tools.len()
-    }
-
-    /// The tool called `name`.
-    pub fn get(&self, name: &str) -> Option<&Served> {
-        self.index.get(name).map(|&i| &self.tools[i])
-    }
-
-    /// MCP definitions of tools `range`.
-    pub fn page(&self, range: std::ops::Range<usize>) -> Vec<Tool> {
-        self.tools[range].iter().map(Served::to_tool).collect()
-    }
-
-    /// Catalog entries of every tool (schemas emptied).
-    pub fn siblings(&self) -> &[ToolDef] {
-        &self.siblings
-    }
-
-    /// Names containing `name` or contained in it (for "did you mean").
-    pub fn similar(&self, name: &str) -> Vec<&str> {
-        let mut close: Vec<&str> = self
-            .tools
-            .iter()
-            .map(|t| t.def.name.as_str())
-            .filter(|n| n.contains(name) || name.contains(*n))
-            .take(5)
-            .collect();
-        close.sort_unstable();
-        close
-    }
-}
-
-fn compact(schema: &JsonObject) -> Box<str> {
-    serde_json::to_string(schema)
-        .unwrap_or_else(|_| "{}".to_owned())
-        .into_boxed_str()
-}
-
-fn parse(text: &str) -> JsonObject {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(map)) => map,
-        _ => JsonObject::new(),
+        let get_a = table.get("get_a").unwrap();
+        assert_eq!(get_a.default_user(), Some("local"));
+        assert!(get_a.validator().is_ok());
+        assert!(
+            table
+                .get("make_b")
+                .unwrap()
+                .to_tool()
+                .output_schema
+                .is_none()
+        );
+        assert!(table.get("nope").is_none());
     }
 }

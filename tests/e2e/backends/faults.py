@@ -2,8 +2,8 @@
 
 Every endpoint counts the requests it receives (by endpoint name, which is also
 the tool name restmcp derives from the function name). The test hooks
-`GET /_count/{name}`, `GET /_counts` and `POST /_reset` are left out of the
-OpenAPI document, so they never become tools.
+`GET /_count/{name}`, `GET /_counts`, `GET /_outcome/{name}` and `POST /_reset`
+are left out of the OpenAPI document, so they never become tools.
 
 Environment: E2E_EXPECTED_AUTH is the exact `Authorization` value `GET /secure`
 accepts (the tests hand restmcp the same value through --backend-header).
@@ -35,6 +35,12 @@ _HUGE = json.dumps({"items": ["x" * 1000 for _ in range(5000)]}).encode()
 # How long the slow endpoints take: far longer than the tests' --timeout (1.5 s).
 SLOW_SECONDS = 4.0
 
+# How long `slow_cancellable` runs unless its client goes away first.
+CANCELLABLE_SECONDS = 8.0
+
+# endpoint name → "started", then "disconnected" or "completed".
+_outcomes: dict[str, str] = {}
+
 
 def _hit(name: str) -> int:
     """Counts one request to `name`; returns how many it has had, this one included."""
@@ -58,10 +64,17 @@ def counts() -> dict[str, int]:
         return dict(_counts)
 
 
+@app.get("/_outcome/{name}", include_in_schema=False)
+def outcome(name: str) -> dict:
+    with _lock:
+        return {"name": name, "outcome": _outcomes.get(name)}
+
+
 @app.post("/_reset", include_in_schema=False)
 def reset() -> dict[str, bool]:
     with _lock:
         _counts.clear()
+        _outcomes.clear()
     return {"reset": True}
 
 
@@ -260,6 +273,25 @@ async def slow_post() -> dict:
     _hit("slow_post")
     await asyncio.sleep(SLOW_SECONDS)
     return {"late": True}
+
+
+@app.get("/slow_cancellable")
+async def slow_cancellable(request: Request) -> dict:
+    """Runs for 8 s unless the client disconnects first; records which happened."""
+    _hit("slow_cancellable")
+    with _lock:
+        _outcomes["slow_cancellable"] = "started"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CANCELLABLE_SECONDS
+    while loop.time() < deadline:
+        if await request.is_disconnected():
+            with _lock:
+                _outcomes["slow_cancellable"] = "disconnected"
+            return {"disconnected": True}
+        await asyncio.sleep(0.05)
+    with _lock:
+        _outcomes["slow_cancellable"] = "completed"
+    return {"completed": True}
 
 
 @app.get("/garbage")
