@@ -477,7 +477,10 @@ impl ServerHandler for Gateway {
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.inner.tools.get(name).map(Served::to_tool)
+        self.inner
+            .tools
+            .get(name)
+            .map(|tool| tool.called_tool().clone())
     }
 
     async fn call_tool(

@@ -24,6 +24,9 @@ pub struct ToolTable {
     schemas: Box<[u8]>,
     spans: Vec<Spans>,
     validators: Vec<OnceLock<Result<ArgumentValidator, String>>>,
+    /// The MCP definition of each tool that has been called (rmcp's HTTP
+    /// layer asks for it on every 2026-07-28 call): parsed once.
+    called: Vec<OnceLock<Tool>>,
     /// Each tool's `X-User-ID` header default, for audit records.
     default_users: Vec<Option<String>>,
     index: HashMap<String, usize>,
@@ -60,11 +63,13 @@ impl ToolTable {
             .map(|(i, t)| (t.name.as_str().to_owned(), i))
             .collect();
         let validators = defs.iter().map(|_| OnceLock::new()).collect();
+        let called = defs.iter().map(|_| OnceLock::new()).collect();
         Self {
             defs,
             schemas: buffer.into_boxed_slice(),
             spans,
             validators,
+            called,
             default_users,
             index,
         }
@@ -80,9 +85,15 @@ impl ToolTable {
         self.index.get(name).map(|&i| Served { table: self, i })
     }
 
-    /// MCP definitions of tools `range`.
+    /// MCP definitions of tools `range` (parsed for this answer, except
+    /// those already kept because they were called).
     pub fn page(&self, range: Range<usize>) -> Vec<Tool> {
-        range.map(|i| Served { table: self, i }.to_tool()).collect()
+        range
+            .map(|i| match self.called[i].get() {
+                Some(tool) => tool.clone(),
+                None => Served { table: self, i }.to_tool(),
+            })
+            .collect()
     }
 
     /// Catalog entries of every tool (schemas emptied).
@@ -129,7 +140,14 @@ impl<'a> Served<'a> {
 
     /// The compiled validator (compiled now if this is the first call).
     pub fn validator(self) -> &'a Result<ArgumentValidator, String> {
-        self.table.validators[self.i].get_or_init(|| ArgumentValidator::new(&self.input_schema()))
+        self.table.validators[self.i]
+            .get_or_init(|| ArgumentValidator::new(&self.called_tool().input_schema))
+    }
+
+    /// The MCP definition, parsed on first use and kept: for tools that
+    /// are called (a handful, usually), not for everything listed.
+    pub fn called_tool(self) -> &'a Tool {
+        self.table.called[self.i].get_or_init(|| self.to_tool())
     }
 
     /// The MCP tool definition.
