@@ -9,6 +9,10 @@
 //! `/usr/bin/time -v target/release/restmcp tools --stats ../shared/corpus/github/api.github.com.json`
 
 use std::hint::black_box;
+
+/// The allocator `restmcp` ships with, so the numbers are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
