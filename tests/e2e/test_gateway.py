@@ -475,7 +475,7 @@ async def test_gateway_keeps_serving_after_faults(
         fault_gateway: Gateway, todo_gateway: Gateway, faults: FaultCounter) -> None:
     async with http_client(fault_gateway.url, "2026-07-28") as client:
         assert ok(await client.call_tool("ping", {})) == {"pong": "yes"}
-        assert len((await client.list_tools()).tools) == 24
+        assert len((await client.list_tools()).tools) == 25
     assert faults.count("ping") == 1
     assert fault_gateway.proc.poll() is None
     assert httpx.get(f"{fault_gateway.root}/readyz", timeout=5).status_code == 200
@@ -747,3 +747,72 @@ async def test_secret_never_logged_or_shown_and_calls_audited(
     assert invalid["error_type"] == "validation_error" and invalid["attempt"] == 0
     assert by_tool["slow_post"][-1]["error_type"] == "timeout_error"
     assert len({r["request_id"] for r in audit}) == len(audit), "request ids must be unique"
+
+
+GITHUB_SPEC = ROOT.parent / "shared" / "corpus" / "github" / "api.github.com.json"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+async def test_large_tool_lists_are_paged_in_catalog_order(mode: str, log_dir: Path) -> None:
+    """GitHub's 1,223 operations: tools/list pages with nextCursor, the
+    pages together are exactly `restmcp tools --json` in order, a bad cursor
+    is a JSON-RPC error, and a listed tool can be called by name."""
+    assert GITHUB_SPEC.exists(), f"needs the shared corpus at {GITHUB_SPEC}"
+    expected = json.loads(
+        subprocess.run(
+            [str(restmcp_bin()), "tools", str(GITHUB_SPEC), "--json"],
+            cwd=ROOT, check=True, capture_output=True, timeout=120,
+        ).stdout
+    )
+    # Nothing listens on this base URL: calls end in connection_error, which
+    # is enough to show the tool is found and served.
+    dead = f"http://127.0.0.1:{free_port()}"
+    gateway = start_gateway(
+        [str(GITHUB_SPEC), "--base-url", dead, "--retries", "0"],
+        log_dir / f"github-{mode}.log", timeout=120,
+    )
+    try:
+        async with http_client(gateway.url, mode) as client:
+            names: list[str] = []
+            pages = 0
+            cursor = None
+            while True:
+                page = await client.list_tools(cursor=cursor)
+                pages += 1
+                names.extend(tool.name for tool in page.tools)
+                cursor = page.next_cursor
+                if not cursor:
+                    break
+                assert pages < 50, "the cursor never ends"
+            assert pages > 1, "1,223 tools came back in one page"
+            assert names == [tool["name"] for tool in expected]
+            with pytest.raises(MCPError):
+                await client.list_tools(cursor="not-a-cursor")
+            last = expected[-1]
+            result = await client.call_tool(last["name"], {})
+            error = error_of(result)
+            # Either its required arguments are named, or the call got as far
+            # as the (absent) backend.
+            assert error["error_type"] in {"validation_error", "connection_error"}, error
+    finally:
+        gateway.stop()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+async def test_large_answers_arrive_whole_in_structured_content(
+    mode: str, fault_gateway: Gateway, faults: FaultCounter
+) -> None:
+    """A 600 KB answer (under --max-response-bytes) reaches the client: the
+    whole document in structuredContent, a cut text copy saying so, so the
+    message stays under what clients accept."""
+    async with http_client(fault_gateway.url, mode) as client:
+        result = await client.call_tool("large", {})
+    assert not result.is_error, text_of(result)
+    items = result.structured_content["items"]
+    assert len(items) == 600 and all(item == "y" * 1000 for item in items)
+    text = text_of(result)
+    assert len(text) < 10_000, len(text)
+    assert "structuredContent" in text
+    assert faults.count("large") == 1

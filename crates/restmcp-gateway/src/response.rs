@@ -98,15 +98,35 @@ pub fn to_result(
     Ok(CallToolResult::success(vec![block]))
 }
 
+/// Above this size the text copy of a JSON answer is cut: sent twice (as
+/// structured content and as text) a large answer would exceed what clients
+/// accept in one message (the Python SDK refuses events over 1 MiB).
+const FULL_TEXT_COPY_BYTES: usize = 256 * 1024;
+
 /// JSON → `structuredContent` (wrapped when the tool says so or when it is
-/// not an object) and its text.
+/// not an object) and its text: whole when small, else the beginning and a
+/// note that the whole answer is in `structuredContent`.
 fn structured(tool: &ToolDef, value: Value) -> CallToolResult {
     let wrapped = if tool.output_wrapped || !value.is_object() {
         json!({ "result": value })
     } else {
         value
     };
-    CallToolResult::structured(wrapped)
+    let mut text = serde_json::to_string(&wrapped).unwrap_or_default();
+    if text.len() > FULL_TEXT_COPY_BYTES {
+        let total = text.len();
+        let mut end = 4096;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str(&format!(
+            "… [{total} bytes of JSON in all: the whole answer is in structuredContent]"
+        ));
+    }
+    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+    result.structured_content = Some(wrapped);
+    result
 }
 
 fn text_result(body: &[u8]) -> CallToolResult {

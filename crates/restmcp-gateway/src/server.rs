@@ -25,9 +25,6 @@ use crate::errors::{ErrorType, ToolError};
 use crate::table::{Served, ToolTable};
 use crate::{Error, request, response};
 
-/// Tools per `tools/list` page when the client pages (sends a cursor).
-const PAGE_SIZE: usize = 200;
-
 /// How the gateway reaches the backend.
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
@@ -451,26 +448,22 @@ impl ServerHandler for Gateway {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let tools = &self.inner.tools;
-        let Some(cursor) = request.and_then(|r| r.cursor) else {
-            // No cursor: the whole list when it is small, else the first page.
-            if tools.len() <= PAGE_SIZE {
-                return Ok(ListToolsResult::with_all_items(tools.page(0..tools.len())));
-            }
-            let mut page = ListToolsResult::with_all_items(tools.page(0..PAGE_SIZE));
-            page.next_cursor = Some(PAGE_SIZE.to_string());
-            return Ok(page);
+        let start = match request.and_then(|r| r.cursor) {
+            None => 0,
+            Some(cursor) => cursor
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n < tools.len())
+                .ok_or_else(|| {
+                    ErrorData::invalid_params(
+                        format!(
+                            "Invalid cursor `{cursor}`: pass back a `nextCursor` from an earlier tools/list, or none to start over"
+                        ),
+                        None,
+                    )
+                })?,
         };
-        let start = cursor
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| n <= tools.len())
-            .ok_or_else(|| {
-                ErrorData::invalid_params(
-                    format!("Invalid cursor `{cursor}`: pass back a `nextCursor` from an earlier tools/list, or none to start over"),
-                    None,
-                )
-            })?;
-        let end = (start + PAGE_SIZE).min(tools.len());
+        let end = tools.page_end(start);
         let mut page = ListToolsResult::with_all_items(tools.page(start..end));
         page.next_cursor = (end < tools.len()).then(|| end.to_string());
         Ok(page)

@@ -15,6 +15,13 @@ use serde_json::Value;
 
 use crate::validate::ArgumentValidator;
 
+/// At most this many tools per `tools/list` page…
+const PAGE_TOOLS: usize = 200;
+/// …and about this many bytes of JSON: clients cap one message (the Python
+/// SDK refuses a server-sent event over 1 MiB), and GitHub's 1,223 tools
+/// are 8 MB.
+const PAGE_BYTES: usize = 512 * 1024;
+
 /// All served tools, in catalog order, with a name index.
 pub struct ToolTable {
     /// Catalog entries with their schemas moved out (names, bindings,
@@ -83,6 +90,35 @@ impl ToolTable {
     /// The tool called `name`.
     pub fn get(&self, name: &str) -> Option<Served<'_>> {
         self.index.get(name).map(|&i| Served { table: self, i })
+    }
+
+    /// Where the `tools/list` page starting at tool `start` ends: at most
+    /// [`PAGE_TOOLS`] tools and about [`PAGE_BYTES`] of JSON, at least one
+    /// tool.
+    pub fn page_end(&self, start: usize) -> usize {
+        let mut bytes = 0;
+        let mut end = start;
+        while end < self.len() && end - start < PAGE_TOOLS {
+            let size = self.json_size(end);
+            if end > start && bytes + size > PAGE_BYTES {
+                break;
+            }
+            bytes += size;
+            end += 1;
+        }
+        end
+    }
+
+    /// About how large tool `i` is in a `tools/list` answer.
+    fn json_size(&self, i: usize) -> usize {
+        let spans = &self.spans[i];
+        let def = &self.defs[i];
+        spans.input.len()
+            + spans.output.as_ref().map_or(0, Range::len)
+            + def.description.as_ref().map_or(0, String::len)
+            + 2 * def.title.as_ref().map_or(0, String::len)
+            + def.name.as_str().len()
+            + 200
     }
 
     /// MCP definitions of tools `range` (parsed for this answer, except
@@ -241,5 +277,7 @@ mod tests {
                 .is_none()
         );
         assert!(table.get("nope").is_none());
+        assert_eq!(table.page_end(0), 2, "small tables are one page");
+        assert_eq!(table.page_end(1), 2);
     }
 }

@@ -29,6 +29,10 @@ app = FastAPI(title="Fault API", version="1.0.0", description="Injects one fault
 _lock = threading.Lock()
 _counts: Counter[str] = Counter()
 
+# About 600 KB of JSON: under the 1 MiB limit, over what fits twice in one
+# client message.
+_LARGE = json.dumps({"items": ["y" * 1000 for _ in range(600)]}).encode()
+
 # A JSON document of about 5 MB, built once.
 _HUGE = json.dumps({"items": ["x" * 1000 for _ in range(5000)]}).encode()
 
@@ -306,6 +310,13 @@ def huge() -> Response:
     """About 5 MB of valid JSON."""
     _hit("huge")
     return Response(content=_HUGE, media_type="application/json")
+
+
+@app.get("/large")
+def large() -> Response:
+    """About 600 KB of valid JSON (allowed, but large)."""
+    _hit("large")
+    return Response(content=_LARGE, media_type="application/json")
 
 
 @app.get("/drip")
