@@ -27,6 +27,9 @@ pub enum Command {
     /// Serve the API's operations as MCP tools (stdio or Streamable HTTP),
     /// proxying each call to the backend.
     Serve(crate::commands::serve::ServeArgs),
+    /// Print a fresh random token (32 bytes, URL-safe base64), e.g. for
+    /// SERVICE_AUTH_TOKEN.
+    Token(crate::commands::token::TokenArgs),
 }
 
 /// Where the OpenAPI document comes from.

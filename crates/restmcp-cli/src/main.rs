@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Tools(args) => commands::tools::run(args).await,
             Command::Serve(args) => commands::serve::run(args).await,
+            Command::Token(args) => commands::token::run(args),
         }
     });
     // A blocking read of stdin (the stdio transport) cannot be interrupted:

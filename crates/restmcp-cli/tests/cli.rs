@@ -378,3 +378,23 @@ fn malformed_app_reference_is_explained() {
     let output = restmcp(&["tools", "--app", "todo_app.main"]);
     assert_clean_failure(&output, &["package.module:attribute"]);
 }
+
+#[test]
+fn token_is_32_random_bytes_in_url_safe_base64() {
+    let first = restmcp(&["token"]);
+    let second = restmcp(&["token"]);
+    assert_success(&first);
+    assert_success(&second);
+    let (a, b) = (stdout(&first), stdout(&second));
+    let (a, b) = (a.trim_end(), b.trim_end());
+    for token in [a, b] {
+        assert_eq!(token.len(), 43, "{token}");
+        assert!(
+            token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "not URL-safe base64: {token}"
+        );
+    }
+    assert_ne!(a, b, "two tokens are the same");
+}

@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
 pub mod serve;
+pub mod token;
 pub mod tools;
