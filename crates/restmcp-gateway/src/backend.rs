@@ -7,7 +7,7 @@
 //! backend is never sent twice. Backoff doubles from `backoff_initial` up to
 //! `backoff_max`, with jitter; `Retry-After` is honoured (up to a cap).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::Rng as _;
 use reqwest::header::HeaderMap;
@@ -182,8 +182,9 @@ impl Backend {
         base.mul_f64(jitter)
     }
 
+    /// One attempt. reqwest's per-request timeout covers connecting,
+    /// sending and reading the whole body (a dripping body times out too).
     async fn attempt(&self, request: &BackendRequest) -> Attempt {
-        let started = Instant::now();
         let sent = request
             .to_reqwest(&self.client)
             .timeout(self.timeout)
@@ -195,12 +196,9 @@ impl Backend {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let remaining = self.timeout.saturating_sub(started.elapsed());
-        match tokio::time::timeout(remaining, read_limited(response, self.max_response_bytes)).await
-        {
-            Err(_) => Attempt::TimedOut,
-            Ok(Err(error)) => Attempt::from_error(&error),
-            Ok(Ok((body, truncated))) => Attempt::Done(BackendResponse {
+        match read_limited(response, self.max_response_bytes).await {
+            Err(error) => Attempt::from_error(&error),
+            Ok((body, truncated)) => Attempt::Done(BackendResponse {
                 status,
                 headers,
                 body,

@@ -208,17 +208,18 @@ pub fn from_status(
 ) -> ToolError {
     let error_type = ErrorType::from_status(status);
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let excerpt = text_excerpt(body);
     let backend_says = parsed
         .as_ref()
         .and_then(backend_message)
-        .or_else(|| text_excerpt(body));
+        .or_else(|| excerpt.clone());
     let name = tool.name.as_str();
     let endpoint = format!("{} {}", tool.binding.method, tool.binding.path);
     let mut details = Map::new();
     details.insert("endpoint".into(), json!(endpoint));
     if let Some(parsed) = &parsed {
         details.insert("backend_response".into(), excerpt_value(parsed));
-    } else if let Some(text) = text_excerpt(body) {
+    } else if let Some(text) = excerpt {
         details.insert("backend_response".into(), json!(text));
     }
     let said = backend_says

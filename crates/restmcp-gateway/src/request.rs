@@ -111,15 +111,17 @@ impl BackendRequest {
             RequestBody::Multipart(parts) => {
                 let mut form = reqwest::multipart::Form::new();
                 for part in parts {
-                    let mut p = reqwest::multipart::Part::bytes(part.bytes.clone());
+                    let bytes = || reqwest::multipart::Part::bytes(part.bytes.clone());
+                    // An unparsable media type is sent without one (the
+                    // backend then sniffs), never dropped with the file name.
+                    let mut p = match &part.content_type {
+                        Some(content_type) => {
+                            bytes().mime_str(content_type).unwrap_or_else(|_| bytes())
+                        }
+                        None => bytes(),
+                    };
                     if let Some(file_name) = &part.file_name {
                         p = p.file_name(file_name.clone());
-                    }
-                    if let Some(content_type) = &part.content_type {
-                        p = match p.mime_str(content_type) {
-                            Ok(p) => p,
-                            Err(_) => reqwest::multipart::Part::bytes(part.bytes.clone()),
-                        };
                     }
                     form = form.part(part.name.clone(), p);
                 }

@@ -63,11 +63,12 @@ pub fn to_result(
         );
         return Ok(CallToolResult::success(vec![ContentBlock::text(text)]));
     }
-    let is_json = media.as_deref().is_none_or(is_json_media) && looks_like_json(&response.body);
-    if is_json || media.as_deref().is_some_and(is_json_media) {
+    // JSON when the backend says so, or says nothing and it looks like it.
+    let declared_json = media.as_deref().is_some_and(is_json_media);
+    if declared_json || (media.is_none() && looks_like_json(&response.body)) {
         return match serde_json::from_slice::<Value>(&response.body) {
             Ok(value) => Ok(structured(tool, value)),
-            Err(error) if media.as_deref().is_some_and(is_json_media) => Err(Box::new(ToolError {
+            Err(error) if declared_json => Err(Box::new(ToolError {
                 error_type: ErrorType::BackendError,
                 message: format!(
                     "`{}` answered HTTP {status} with a body that says it is JSON but is not ({error}).",

@@ -6,7 +6,6 @@
 //! of every call, and secret redaction of everything a call reports.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -75,7 +74,6 @@ struct Inner {
     redactor: Redactor,
     max_response_bytes: usize,
     instructions: Option<String>,
-    calls: AtomicU64,
 }
 
 impl Gateway {
@@ -118,7 +116,6 @@ impl Gateway {
                 redactor: Redactor::new(secrets),
                 max_response_bytes: config.max_response_bytes,
                 instructions: config.instructions,
-                calls: AtomicU64::new(0),
             }),
         })
     }
@@ -162,7 +159,6 @@ impl Gateway {
         let user_id =
             user_id(tool, &arguments).or_else(|| served.default_user().map(str::to_owned));
         let endpoint = format!("{} {}", tool.binding.method, tool.binding.path);
-        inner.calls.fetch_add(1, Ordering::Relaxed);
 
         let mut audit = Audit {
             request_id: &request_id,

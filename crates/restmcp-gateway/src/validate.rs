@@ -69,16 +69,8 @@ impl ArgumentValidator {
                     );
                     "is required but missing".to_owned()
                 }
-                ValidationErrorKind::AdditionalProperties { unexpected } if path.is_empty() => {
-                    for name in unexpected {
-                        push_unique(
-                            &mut problems,
-                            FieldProblem {
-                                argument: name.clone(),
-                                problem: "is not an argument of this tool".to_owned(),
-                            },
-                        );
-                    }
+                ValidationErrorKind::AdditionalProperties { .. } if path.is_empty() => {
+                    // Unknown arguments: already reported above, by name.
                     continue;
                 }
                 _ => describe(&error.to_string(), error.instance()),
