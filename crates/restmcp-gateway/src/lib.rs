@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 mod backend;
+mod caller;
 mod errors;
 mod launch;
 mod request;
@@ -29,6 +30,7 @@ mod validate;
 use std::net::SocketAddr;
 
 pub use crate::backend::RetryPolicy;
+pub use crate::caller::Caller;
 pub use crate::errors::{ErrorType, FieldProblem, ToolError};
 pub use crate::launch::{AppLaunch, AppProcess};
 pub use crate::server::{Gateway, GatewayConfig, Redactor};
