@@ -16,12 +16,16 @@ use url::Url;
 use crate::args::{FilterArgs, SourceArgs};
 use crate::logging::{self, LogFormat};
 
+mod inbound;
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub inbound: inbound::InboundArgs,
 
     /// How clients connect: `stdio` (one client, e.g. Claude Desktop) or
     /// `http` (Streamable HTTP, many clients).
