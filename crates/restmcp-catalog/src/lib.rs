@@ -143,10 +143,23 @@ pub fn build(document: &Value, options: &CatalogOptions) -> Result<Catalog> {
         }
     }
     warnings.extend(schemas.take_warnings());
+    let security_schemes = document
+        .get("components")
+        .and_then(|c| c.get("securitySchemes"))
+        .and_then(Value::as_object)
+        .map(|schemes| {
+            schemes
+                .iter()
+                .filter(|(_, scheme)| scheme.is_object())
+                .map(|(name, scheme)| (name.clone(), scheme.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Catalog {
         tools,
         warnings,
         filtered,
+        security_schemes,
     })
 }
 

@@ -23,6 +23,10 @@ pub struct Catalog {
     /// How many operations the [`Filter`](crate::Filter) left out (asked
     /// for, so not warnings).
     pub filtered: usize,
+    /// The document's `components.securitySchemes`, by name (what the tools'
+    /// [`HttpBinding::security`] requirements refer to).
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub security_schemes: Map<String, Value>,
 }
 
 impl Catalog {

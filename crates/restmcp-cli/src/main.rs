@@ -6,9 +6,11 @@
 
 mod args;
 mod commands;
+mod config;
 mod logging;
 mod memory;
 mod render;
+mod secrets;
 
 use std::process::ExitCode;
 
@@ -22,7 +24,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use crate::args::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let argv = match config::merged_args(std::env::args_os().collect()) {
+        Ok(argv) => argv,
+        Err(err) => return render::error(&err),
+    };
+    let cli = Cli::parse_from(argv);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -20,6 +20,7 @@ mod backend;
 mod caller;
 mod errors;
 mod launch;
+mod outbound;
 mod request;
 mod response;
 mod server;
@@ -33,6 +34,9 @@ pub use crate::backend::RetryPolicy;
 pub use crate::caller::Caller;
 pub use crate::errors::{ErrorType, FieldProblem, ToolError};
 pub use crate::launch::{AppLaunch, AppProcess};
+pub use crate::outbound::{
+    AuthConfigError, BackendAuth, BearerToken, MIN_SERVICE_TOKEN_CHARS, Secret, ServiceAuth,
+};
 pub use crate::server::{Gateway, GatewayConfig, Redactor};
 pub use crate::transport::{HttpOptions, HttpServer, serve_stdio};
 
@@ -72,6 +76,9 @@ pub enum Error {
         /// What went wrong and what to do.
         message: String,
     },
+    /// The backend credentials are misconfigured.
+    #[error(transparent)]
+    Auth(#[from] AuthConfigError),
     /// The MCP transport failed.
     #[error("The MCP transport failed: {0}")]
     Transport(String),

@@ -20,7 +20,9 @@ use serde_json::{Map, Value, json};
 use url::Url;
 
 use crate::backend::{Backend, Outcome, RetryPolicy};
+use crate::caller::Caller;
 use crate::errors::{ErrorType, ToolError};
+use crate::outbound::{BackendAuth, Outbound};
 use crate::table::{Served, ToolTable};
 use crate::{Error, request, response};
 
@@ -42,6 +44,11 @@ pub struct GatewayConfig {
     pub secrets: Vec<String>,
     /// `instructions` for the client.
     pub instructions: Option<String>,
+    /// Credentials and caller identity towards the backend.
+    pub auth: BackendAuth,
+    /// The caller when the transport authenticates no one (stdio
+    /// `--user-id`); an authenticated HTTP caller takes precedence.
+    pub caller: Option<Caller>,
 }
 
 impl GatewayConfig {
@@ -56,6 +63,8 @@ impl GatewayConfig {
             headers: Vec::new(),
             secrets: Vec::new(),
             instructions: None,
+            auth: BackendAuth::default(),
+            caller: None,
         }
     }
 }
@@ -74,14 +83,19 @@ struct Inner {
     redactor: Redactor,
     max_response_bytes: usize,
     instructions: Option<String>,
+    outbound: Outbound,
+    caller: Option<Caller>,
 }
 
 impl Gateway {
     /// Builds the server: MCP tool definitions and compiled argument
     /// validators for every tool, and the backend client.
-    pub fn new(catalog: Catalog, config: GatewayConfig) -> Result<Self, Error> {
+    pub fn new(mut catalog: Catalog, config: GatewayConfig) -> Result<Self, Error> {
         let mut headers = HeaderMap::new();
         let mut secrets = config.secrets.clone();
+        secrets.extend(config.auth.secret_values());
+        let outbound = Outbound::new(config.auth, &catalog.security_schemes, &config.base_url)?;
+        outbound.prepare(&mut catalog.tools)?;
         for (name, value) in &config.headers {
             let header = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| Error::InvalidHeader { name: name.clone() })?;
@@ -116,6 +130,8 @@ impl Gateway {
                 redactor: Redactor::new(secrets),
                 max_response_bytes: config.max_response_bytes,
                 instructions: config.instructions,
+                outbound,
+                caller: config.caller,
             }),
         })
     }
@@ -149,15 +165,18 @@ impl Gateway {
     async fn call(
         &self,
         served: Served<'_>,
-        arguments: Map<String, Value>,
+        mut arguments: Map<String, Value>,
+        caller: Option<&Caller>,
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Option<CallToolResult> {
         let inner = &self.inner;
         let tool = served.def();
         let request_id = format!("{:016x}", rand::random::<u64>());
         let started = Instant::now();
-        let user_id =
-            user_id(tool, &arguments).or_else(|| served.default_user().map(str::to_owned));
+        let user_id = match caller {
+            Some(caller) => Some(caller.id.clone()),
+            None => user_id(tool, &arguments).or_else(|| served.default_user().map(str::to_owned)),
+        };
         let endpoint = format!("{} {}", tool.binding.method, tool.binding.path);
 
         let mut audit = Audit {
@@ -199,6 +218,11 @@ impl Gateway {
             audit.log(started);
             return Some(self.redacted(error).into_result());
         }
+        if let Err(error) = inner.outbound.inject(tool, caller, &mut arguments) {
+            audit.error_type = Some(error.error_type);
+            audit.log(started);
+            return Some(self.redacted(*error).into_result());
+        }
         let mut built = match request::build(&inner.base_url, &tool.binding, &arguments) {
             Ok(built) => built,
             Err(problems) => {
@@ -210,6 +234,15 @@ impl Gateway {
         };
         for (name, value) in &inner.headers {
             built.headers.insert(name.clone(), value.clone());
+        }
+        if let Err(error) = inner
+            .outbound
+            .apply(tool, caller, &mut built, inner.backend.client())
+            .await
+        {
+            audit.error_type = Some(error.error_type);
+            audit.log(started);
+            return Some(self.redacted(*error).into_result());
         }
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             built
@@ -231,10 +264,27 @@ impl Gateway {
             }
         }
 
-        let sent = inner
+        let mut sent = inner
             .backend
             .send(&built, tool.binding.method.is_idempotent(), cancel)
             .await;
+        // A refused OAuth2 client-credentials token: fetch a new one and
+        // send once more.
+        if matches!(&sent.outcome, Outcome::Response(answer) if answer.status == 401)
+            && inner.outbound.forget_tokens(tool)
+            && inner
+                .outbound
+                .apply(tool, caller, &mut built, inner.backend.client())
+                .await
+                .is_ok()
+        {
+            let attempts = sent.attempts;
+            sent = inner
+                .backend
+                .send(&built, tool.binding.method.is_idempotent(), cancel)
+                .await;
+            sent.attempts += attempts;
+        }
         audit.attempts = sent.attempts;
         let result = match sent.outcome {
             Outcome::Cancelled => {
@@ -286,7 +336,14 @@ impl Gateway {
         };
         let result = match result {
             Ok(result) => result,
-            Err(error) => {
+            Err(mut error) => {
+                if error.error_type == ErrorType::AuthenticationError {
+                    let hints = inner.outbound.hints_for_401(tool);
+                    if let Some(first) = hints.first() {
+                        error.message = format!("{} {first}.", error.message);
+                    }
+                    error.suggestions.splice(0..0, hints);
+                }
                 audit.error_type = Some(error.error_type);
                 self.redacted(*error).into_result()
             }
@@ -497,7 +554,8 @@ impl ServerHandler for Gateway {
             ));
         };
         let arguments = request.arguments.unwrap_or_default();
-        match self.call(served, arguments, &context.ct).await {
+        let caller = Caller::of(&context).or(self.inner.caller.as_ref());
+        match self.call(served, arguments, caller, &context.ct).await {
             Some(result) => Ok(result.into()),
             None => Err(ErrorData::internal_error(
                 "The call was cancelled by the client",

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use restmcp_gateway::{
-    AppLaunch, AppProcess, Gateway, GatewayConfig, HttpOptions, HttpServer, RetryPolicy,
+    AppLaunch, AppProcess, Caller, Gateway, GatewayConfig, HttpOptions, HttpServer, RetryPolicy,
 };
 use restmcp_spec::Source;
 use tokio_util::sync::CancellationToken;
@@ -17,6 +17,7 @@ use crate::args::{FilterArgs, SourceArgs};
 use crate::logging::{self, LogFormat};
 
 mod inbound;
+mod outbound;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -26,6 +27,17 @@ pub struct ServeArgs {
     pub filter: FilterArgs,
     #[command(flatten)]
     pub inbound: inbound::InboundArgs,
+    #[command(flatten)]
+    pub outbound: outbound::OutboundArgs,
+
+    /// Read options from this TOML file (keys are these flags' long names;
+    /// the command line and environment win over it).
+    #[arg(long, value_name = "PATH", env = "RESTMCP_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
+    /// The caller's id on stdio (the local user), sent to the backend in
+    /// pattern 4 and injected in pattern 1; logged as `user_id`.
+    #[arg(long, value_name = "ID", env = "RESTMCP_USER_ID")]
+    pub user_id: Option<String>,
 
     /// How clients connect: `stdio` (one client, e.g. Claude Desktop) or
     /// `http` (Streamable HTTP, many clients).
@@ -72,11 +84,6 @@ pub struct ServeArgs {
     /// Backend answers larger than this are cut and reported, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     pub max_response_bytes: usize,
-    /// Send this header to the backend with its value taken from an
-    /// environment variable (repeatable): `Authorization=TODO_TOKEN`. The
-    /// value is a secret: it is never logged or shown.
-    #[arg(long = "backend-header", value_name = "NAME=ENV_VAR")]
-    pub backend_headers: Vec<String>,
 
     /// Log format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Json)]
@@ -93,9 +100,16 @@ pub enum Transport {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let headers = backend_headers(&args.backend_headers)?;
-    let secrets: Vec<String> = headers.iter().map(|(_, value)| value.clone()).collect();
+    let headers = args.outbound.headers()?;
+    let auth = args.outbound.backend_auth()?;
+    let mut secrets: Vec<String> = headers.iter().map(|(_, value)| value.clone()).collect();
+    secrets.extend(restmcp_gateway::BackendAuth::secret_values(&auth));
     logging::init(args.log_format, &secrets);
+    if args.user_id.is_some() && args.transport == Transport::Http {
+        bail!(
+            "--user-id names the one local caller of the stdio transport; over HTTP each caller is identified by inbound auth (--auth-tokens-file or --oauth-issuer)"
+        );
+    }
 
     let shutdown = CancellationToken::new();
     spawn_signal_handler(shutdown.clone());
@@ -123,6 +137,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         source,
         app.as_ref().map(|a| a.base_url().clone()),
         headers,
+        auth,
         secrets,
         shutdown,
     )
@@ -138,6 +153,7 @@ async fn serve(
     source: Source,
     app_url: Option<Url>,
     headers: Vec<(String, String)>,
+    auth: restmcp_gateway::BackendAuth,
     secrets: Vec<String>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
@@ -182,6 +198,8 @@ async fn serve(
     config.headers = headers;
     config.secrets = secrets;
     config.instructions = instructions;
+    config.auth = auth;
+    config.caller = args.user_id.clone().map(Caller::local);
     let tool_count = catalog.tools.len();
     let gateway = Gateway::new(catalog, config)?;
     crate::memory::release_freed();
@@ -221,24 +239,6 @@ fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
         .ok()
         .filter(|d| !d.is_zero() || flag == "--retry-delay")
         .with_context(|| format!("Invalid {flag} `{value}`: give a positive number of seconds"))
-}
-
-/// `NAME=ENV_VAR` → (name, value of the variable).
-fn backend_headers(specs: &[String]) -> anyhow::Result<Vec<(String, String)>> {
-    specs
-        .iter()
-        .map(|spec| {
-            let Some((name, var)) = spec.split_once('=') else {
-                bail!("Invalid --backend-header `{spec}`: write NAME=ENV_VAR, e.g. `Authorization=TODO_TOKEN`");
-            };
-            let value = std::env::var(var.trim()).map_err(|_| {
-                anyhow::anyhow!(
-                    "--backend-header {name}: the environment variable `{var}` is not set; export it before starting restmcp"
-                )
-            })?;
-            Ok((name.trim().to_owned(), value))
-        })
-        .collect()
 }
 
 /// Ctrl-C or SIGTERM: shut down cleanly (the app is stopped on the way out).
