@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from todo_app.main import app
@@ -394,3 +395,50 @@ def test_openapi_parameter_locations_and_bodies() -> None:
     assert "201" in doc["paths"]["/tasks"]["post"]["responses"]
     assert "204" in doc["paths"]["/tasks/{task_id}"]["delete"]["responses"]
     assert doc["paths"]["/search"]["get"]["parameters"][1]["schema"]["type"] == "array"
+
+
+# --- Pattern 4: a trusted service plus the user's id; user logins ----------
+
+SERVICE_TOKEN = "example-service-token-0123456789abcdef"
+
+
+def test_service_token_acts_for_the_named_user(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVICE_AUTH_TOKEN", SERVICE_TOKEN)
+    service = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    made = client.post("/tasks", json={"title": "Alice's"}, headers={**service, "X-User-ID": "alice"})
+    assert made.status_code == 201, made.text
+    assert made.json()["owner"] == "alice"
+    as_bob = client.get("/tasks", headers={**service, "X-User-ID": "bob"})
+    assert as_bob.status_code == 200 and as_bob.json() == []
+    missing_user = client.get("/tasks", headers=service)
+    assert missing_user.status_code == 401
+    assert "X-User-ID" in missing_user.json()["detail"]
+
+
+def test_with_a_service_token_configured_nothing_is_open(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVICE_AUTH_TOKEN", SERVICE_TOKEN)
+    assert client.get("/tasks").status_code == 401
+    assert client.get("/tasks", headers={"X-User-ID": "alice"}).status_code == 401
+    wrong = client.get("/tasks", headers={"Authorization": "Bearer " + "x" * 40, "X-User-ID": "alice"})
+    assert wrong.status_code == 401
+    assert wrong.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_login_token_cannot_act_as_someone_else(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVICE_AUTH_TOKEN", SERVICE_TOKEN)
+    assert client.post("/login", json={"username": "carol", "password": "nope"}).status_code == 401
+    token = client.post("/login", json={"username": "carol", "password": "carol-password"}).json()[
+        "access_token"
+    ]
+    own = {"Authorization": f"Bearer {token}"}
+    assert client.post("/tasks", json={"title": "Carol's"}, headers=own).json()["owner"] == "carol"
+    # X-User-ID is ignored for a user's own token.
+    spoofed = client.get("/tasks", headers={**own, "X-User-ID": "alice"})
+    assert [t["owner"] for t in spoofed.json()] == ["carol"]
+
+
+def test_service_auth_is_declared_in_the_schema() -> None:
+    doc = app.openapi()
+    assert "HTTPBearer" in doc["components"]["securitySchemes"]
+    assert doc["paths"]["/tasks"]["get"]["security"] == [{"HTTPBearer": []}]
+    assert "/login" not in doc["paths"]

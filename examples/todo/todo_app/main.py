@@ -12,6 +12,9 @@ Run it:  uvicorn todo_app.main:app --app-dir examples/todo --port 8000
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
+import secrets
 import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
@@ -20,6 +23,7 @@ from typing import Annotated, Optional
 
 from fastapi import (
     Cookie,
+    Depends,
     FastAPI,
     File,
     Form,
@@ -31,6 +35,7 @@ from fastapi import (
     UploadFile,
 )
 from fastapi.responses import PlainTextResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 app = FastAPI(
@@ -38,8 +43,11 @@ app = FastAPI(
     version="1.0.0",
     description=(
         "A small in-memory todo backend: tasks with priorities, tags, due dates, "
-        "subtasks and file attachments. Every task endpoint works on the task list "
-        "of the user named in the X-User-ID header (default `local`). "
+        "subtasks and file attachments. Every task endpoint works on one user's "
+        "task list: a user's own login token (POST /login), or a trusted service's "
+        "token (SERVICE_AUTH_TOKEN) plus the user's id in X-User-ID. Without "
+        "SERVICE_AUTH_TOKEN the backend runs in open demo mode (X-User-ID, "
+        "default `local`). "
         "Data lives in process memory and is lost on restart."
     ),
 )
@@ -141,6 +149,8 @@ Task.model_rebuild()
 
 _lock = threading.Lock()
 _store: dict[str, dict[int, Task]] = {}  # user -> top-level tasks by id
+_logins: dict[str, str] = {}  # login token -> user
+_bearer = HTTPBearer(auto_error=False)
 _next_id = 1
 
 
@@ -149,6 +159,7 @@ def reset() -> None:
     global _next_id
     with _lock:
         _store.clear()
+        _logins.clear()
         _next_id = 1
 
 
@@ -201,12 +212,63 @@ def _remove(tasks: list[Task], task_id: int) -> bool:
 # --- Shared parameters ------------------------------------------------------
 
 UserId = Annotated[
-    str,
+    Optional[str],
     Header(
         alias="X-User-ID",
-        description="Whose task list to use; each user sees only their own tasks.",
+        description=(
+            "Whose task list to use; each user sees only their own tasks. Sent by a "
+            "trusted service together with the service token, or (when the backend "
+            "runs without SERVICE_AUTH_TOKEN, in open demo mode) by anyone; ignored "
+            "for a user's own login token."
+        ),
     ),
 ]
+
+
+def get_current_user_or_service(
+    credentials: Annotated[
+        Optional[HTTPAuthorizationCredentials], Depends(_bearer)
+    ] = None,
+    x_user_id: UserId = None,
+) -> str:
+    """The user a request acts for.
+
+    - `Authorization: Bearer <SERVICE_AUTH_TOKEN>` (a trusted service such as
+      restmcp, compared in constant time): the user named in `X-User-ID`,
+      which is then required.
+    - `Authorization: Bearer <token from POST /login>`: that user; `X-User-ID`
+      is ignored, so a user cannot act as someone else.
+    - Neither: refused when SERVICE_AUTH_TOKEN is set; otherwise (open demo
+      mode) the `X-User-ID` header, default `local`.
+    """
+    service_token = os.environ.get("SERVICE_AUTH_TOKEN", "")
+    if credentials is not None:
+        presented = credentials.credentials.encode()
+        if service_token and hmac.compare_digest(presented, service_token.encode()):
+            if not x_user_id:
+                raise HTTPException(
+                    status_code=401,
+                    detail="A service call must name the user in the X-User-ID header",
+                )
+            return x_user_id
+        for token, user in list(_logins.items()):
+            if hmac.compare_digest(presented, token.encode()):
+                return user
+        raise HTTPException(
+            status_code=401,
+            detail="Invalid bearer token: log in again (POST /login) or check the service token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if service_token:
+        raise HTTPException(
+            status_code=401,
+            detail="Not authenticated: send a bearer token (POST /login, or the service token with X-User-ID)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return x_user_id or "local"
+
+
+CurrentUser = Annotated[str, Depends(get_current_user_or_service)]
 TaskId = Annotated[int, Path(ge=1, description="The task's id.")]
 
 
@@ -214,7 +276,7 @@ TaskId = Annotated[int, Path(ge=1, description="The task's id.")]
 
 
 @app.post("/tasks", status_code=201, tags=["tasks"])
-def create_task(body: TaskCreate, x_user_id: UserId = "local") -> Task:
+def create_task(*, body: TaskCreate, x_user_id: CurrentUser) -> Task:
     """Create a task."""
     with _lock:
         task = _new_task(x_user_id, body)
@@ -224,13 +286,14 @@ def create_task(body: TaskCreate, x_user_id: UserId = "local") -> Task:
 
 @app.get("/tasks", tags=["tasks"])
 def list_tasks(
+    *,
     status: Annotated[Optional[Status], Query(description="Only tasks with this status.")] = None,
     priority: Annotated[
         Optional[Priority], Query(description="Only tasks with this priority.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many tasks.")] = 50,
     offset: Annotated[int, Query(ge=0, description="Skip this many tasks first.")] = 0,
-    x_user_id: UserId = "local",
+    x_user_id: CurrentUser,
     session_hint: Annotated[
         Optional[str],
         Cookie(description="Display hint; `newest` lists the newest tasks first."),
@@ -249,14 +312,14 @@ def list_tasks(
 
 
 @app.get("/tasks/{task_id}", tags=["tasks"])
-def get_task(task_id: TaskId, x_user_id: UserId = "local") -> Task:
+def get_task(*, task_id: TaskId, x_user_id: CurrentUser) -> Task:
     """Get one task (or subtask) by id."""
     with _lock:
         return _get_or_404(x_user_id, task_id)
 
 
 @app.put("/tasks/{task_id}", tags=["tasks"])
-def update_task(task_id: TaskId, body: TaskCreate, x_user_id: UserId = "local") -> Task:
+def update_task(*, task_id: TaskId, body: TaskCreate, x_user_id: CurrentUser) -> Task:
     """Replace a task's editable fields; status, subtasks and attachments are kept."""
     with _lock:
         task = _get_or_404(x_user_id, task_id)
@@ -266,7 +329,7 @@ def update_task(task_id: TaskId, body: TaskCreate, x_user_id: UserId = "local") 
 
 
 @app.patch("/tasks/{task_id}", tags=["tasks"])
-def patch_task(task_id: TaskId, body: TaskUpdate, x_user_id: UserId = "local") -> Task:
+def patch_task(*, task_id: TaskId, body: TaskUpdate, x_user_id: CurrentUser) -> Task:
     """Change only the fields sent; a null leaves a required field as it was."""
     nullable = {"description", "due_date", "estimate_hours"}
     with _lock:
@@ -278,7 +341,7 @@ def patch_task(task_id: TaskId, body: TaskUpdate, x_user_id: UserId = "local") -
 
 
 @app.delete("/tasks/{task_id}", status_code=204, tags=["tasks"])
-def delete_task(task_id: TaskId, x_user_id: UserId = "local") -> Response:
+def delete_task(*, task_id: TaskId, x_user_id: CurrentUser) -> Response:
     """Delete a task with its subtasks."""
     with _lock:
         tasks = _store.get(x_user_id, {})
@@ -288,7 +351,7 @@ def delete_task(task_id: TaskId, x_user_id: UserId = "local") -> Response:
 
 
 @app.post("/tasks/{task_id}/complete", tags=["tasks"])
-def complete_task(task_id: TaskId, x_user_id: UserId = "local") -> Task:
+def complete_task(*, task_id: TaskId, x_user_id: CurrentUser) -> Task:
     """Mark a task done."""
     with _lock:
         task = _get_or_404(x_user_id, task_id)
@@ -297,7 +360,7 @@ def complete_task(task_id: TaskId, x_user_id: UserId = "local") -> Task:
 
 
 @app.post("/tasks/{task_id}/subtasks", status_code=201, tags=["tasks"])
-def add_subtask(task_id: TaskId, body: TaskCreate, x_user_id: UserId = "local") -> Task:
+def add_subtask(*, task_id: TaskId, body: TaskCreate, x_user_id: CurrentUser) -> Task:
     """Add a subtask under a task; returns the parent with its subtasks."""
     with _lock:
         parent = _get_or_404(x_user_id, task_id)
@@ -307,11 +370,12 @@ def add_subtask(task_id: TaskId, body: TaskCreate, x_user_id: UserId = "local") 
 
 @app.get("/search", tags=["tasks"])
 def search_tasks(
+    *,
     q: Annotated[
         str, Query(min_length=1, description="Text to find in titles and descriptions.")
     ],
     tag: Annotated[list[str], Query(description="Only tasks with all these tags.")] = [],
-    x_user_id: UserId = "local",
+    x_user_id: CurrentUser,
 ) -> list[Task]:
     """Search all tasks, subtasks included, by text (case-insensitive) and tags."""
     needle = q.casefold()
@@ -327,20 +391,22 @@ def search_tasks(
 
 @app.post("/tasks/import-form", status_code=201, tags=["tasks"])
 def import_tasks_form(
+    *,
     title: Annotated[str, Form(min_length=1, max_length=200)],
     priority: Annotated[Priority, Form()] = Priority.medium,
-    x_user_id: UserId = "local",
+    x_user_id: CurrentUser,
 ) -> Task:
     """Create a task from an HTML form (application/x-www-form-urlencoded)."""
-    return create_task(TaskCreate(title=title, priority=priority), x_user_id)
+    return create_task(body=TaskCreate(title=title, priority=priority), x_user_id=x_user_id)
 
 
 @app.post("/tasks/{task_id}/attachments", tags=["attachments"])
 async def upload_attachment(
+    *,
     task_id: TaskId,
     file: Annotated[UploadFile, File(description="The file to attach.")],
     note: Annotated[Optional[str], Form(description="A note about the file.")] = None,
-    x_user_id: UserId = "local",
+    x_user_id: CurrentUser,
 ) -> Attachment:
     """Attach a file to a task (multipart); only its metadata and hash are kept."""
     data = await file.read()
@@ -360,9 +426,10 @@ async def upload_attachment(
 
 @app.put("/tags/{name}", tags=["tags"])
 def rename_tag(
+    *,
     name: Annotated[str, Path(description="The tag to rename.")],
     body: TagRename,
-    x_user_id: UserId = "local",
+    x_user_id: CurrentUser,
 ) -> TagRenameResult:
     """Rename a tag on every task (path `name` is the old tag, body `name` the new one)."""
     renamed = 0
@@ -376,7 +443,7 @@ def rename_tag(
 
 
 @app.get("/export", response_class=PlainTextResponse, tags=["tasks"])
-def export_tasks(x_user_id: UserId = "local") -> str:
+def export_tasks(*, x_user_id: CurrentUser) -> str:
     """Export tasks as plain text, one `[x] title` / `[ ] title` line each, subtasks indented."""
 
     def lines(tasks: list[Task], depth: int) -> Iterator[str]:
@@ -391,7 +458,7 @@ def export_tasks(x_user_id: UserId = "local") -> str:
 
 
 @app.get("/stats", tags=["tasks"])
-def get_stats(x_user_id: UserId = "local") -> Stats:
+def get_stats(*, x_user_id: CurrentUser) -> Stats:
     """Count tasks by status and by priority, subtasks included."""
     with _lock:
         tasks = _all_tasks(x_user_id)
@@ -401,6 +468,32 @@ def get_stats(x_user_id: UserId = "local") -> Stats:
         by_status[task.status.value] += 1
         by_priority[task.priority.value] += 1
     return Stats(total=len(tasks), by_status=by_status, by_priority=by_priority)
+
+
+class Login(BaseModel):
+    """A demo user's name and password."""
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str
+
+
+class LoginToken(BaseModel):
+    """A bearer token for the logged-in user."""
+
+    access_token: str
+    token_type: str = "bearer"
+
+
+@app.post("/login", tags=["auth"], include_in_schema=False)
+def login(body: Login) -> LoginToken:
+    """Log a demo user in (password: the username followed by `-password`)."""
+    expected = f"{body.username}-password".encode()
+    if not hmac.compare_digest(body.password.encode(), expected):
+        raise HTTPException(status_code=401, detail="Wrong username or password")
+    token = secrets.token_urlsafe(32)
+    with _lock:
+        _logins[token] = body.username
+    return LoginToken(access_token=token)
 
 
 @app.get("/health", tags=["meta"])
