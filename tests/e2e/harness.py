@@ -206,10 +206,12 @@ async def http_client(url: str, mode: str) -> AsyncIterator[Client]:
 
 
 @contextlib.asynccontextmanager
-async def stdio_mcp_client(args: list[str], mode: str, errlog: Path) -> AsyncIterator[Client]:
+async def stdio_mcp_client(args: list[str], mode: str, errlog: Path,
+                           env: dict[str, str] | None = None) -> AsyncIterator[Client]:
     """`restmcp serve ARGS` (stdio) launched by the MCP client itself; its
-    stderr goes to `errlog`."""
-    params = StdioServerParameters(command=str(restmcp_bin()), args=args, cwd=str(ROOT))
+    stderr goes to `errlog`. `env` is added to the SDK's minimal default
+    environment (the SDK does not pass the whole environment on)."""
+    params = StdioServerParameters(command=str(restmcp_bin()), args=args, cwd=str(ROOT), env=env)
     with open(errlog, "a") as err:
         async with Client(stdio_client(params, errlog=err), mode=mode,
                           read_timeout_seconds=60) as client:
