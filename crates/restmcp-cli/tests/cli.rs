@@ -398,3 +398,42 @@ fn token_is_32_random_bytes_in_url_safe_base64() {
     }
     assert_ne!(a, b, "two tokens are the same");
 }
+
+// --- restmcp.toml ----------------------------------------------------------
+
+fn config_file(dir: &Path, body: &str) -> String {
+    let spec = repo_root().join("fixtures/openapi/spec/oas30-example.json");
+    let text = format!(
+        "source = \"{}\"\nbase-url = \"http://127.0.0.1:9\"\n{body}",
+        spec.display()
+    );
+    write(dir, "restmcp.toml", &text)
+}
+
+#[test]
+fn config_file_options_apply_and_the_command_line_wins() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(dir.path(), "timeout = -1\nstateless = false\n");
+    let from_file = restmcp(&["serve", "--config", &config]);
+    assert_clean_failure(&from_file, &["Invalid --timeout `-1`"]);
+    // stdin is closed, so a stdio server that starts exits at once, cleanly.
+    let overridden = restmcp(&["serve", "--config", &config, "--timeout", "5"]);
+    assert_success(&overridden);
+}
+
+#[test]
+fn config_file_unknown_key_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(dir.path(), "service_auth_token = \"x\"\n");
+    let output = restmcp(&["serve", "--config", &config]);
+    let err = assert_clean_failure(&output, &["service_auth_token", "env:NAME"]);
+    assert!(!err.contains("= \"x\""), "{err}");
+}
+
+#[test]
+fn config_file_that_is_not_toml_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write(dir.path(), "restmcp.toml", "port = = 3\n");
+    let output = restmcp(&["serve", "--config", &config]);
+    assert_clean_failure(&output, &["as TOML", "restmcp.toml"]);
+}
