@@ -20,6 +20,9 @@ from typing import Any
 
 import httpx
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 
 from harness import (
     BACKENDS_DIR,
@@ -31,6 +34,7 @@ from harness import (
     parse_log,
     restmcp_bin,
     start_backend,
+    start_gateway,
     stdio_mcp_client,
     text_of,
 )
@@ -45,8 +49,10 @@ BEARER = "jwt-" + secrets.token_urlsafe(30)
 CLIENT = "client-id:" + secrets.token_urlsafe(20)
 SESSION = "sess-" + secrets.token_urlsafe(20)
 ALICE_TOKEN = "alice-" + secrets.token_urlsafe(20)
+# Inbound: what MCP callers present to restmcp over HTTP.
+CALLER_TOKENS = {"alice": secrets.token_urlsafe(32), "bob": secrets.token_urlsafe(32)}
 SECRETS = [SERVICE_TOKEN, WRONG_SERVICE_TOKEN, API_KEY, BASIC, BASIC.split(":", 1)[1], BEARER,
-           CLIENT, CLIENT.split(":", 1)[1], SESSION, ALICE_TOKEN]
+           CLIENT, CLIENT.split(":", 1)[1], SESSION, ALICE_TOKEN, *CALLER_TOKENS.values()]
 
 # Every error text the tests saw, checked for secrets at the end.
 SEEN_TEXTS: list[str] = []
@@ -132,6 +138,49 @@ async def test_pattern4_isolates_callers_and_ignores_forged_ids(
 
     audit = [r for r in parse_log(err) if r.get("target") == "restmcp::audit"]
     assert {r.get("user_id") for r in audit} == {"alice", "bob"}
+
+
+async def test_pattern4_over_http_each_token_is_its_own_user(
+    service_backend: Backend, log_dir: Path, tmp_path: Path
+) -> None:
+    """Two MCP callers with their own bearer tokens, over Streamable HTTP:
+    the caller id comes from the token, and the backend keeps them apart."""
+    tokens = tmp_path / "callers"
+    tokens.write_text("".join(f"{who} {token}\n" for who, token in CALLER_TOKENS.items()))
+    gateway = start_gateway(
+        [f"{service_backend.url}/openapi.json", "--base-url", service_backend.url,
+         "--service-auth", "--auth-tokens-file", str(tokens)],
+        log_dir / "pattern4-http.restmcp.log",
+        env={"SERVICE_AUTH_TOKEN": SERVICE_TOKEN},
+    )
+    try:
+        async with (
+            _as(gateway.url, CALLER_TOKENS["alice"]) as alice,
+            _as(gateway.url, CALLER_TOKENS["bob"]) as bob,
+        ):
+            mine = ok(record(await alice.call_tool("create_task", {"title": "alice over http"})))
+            assert mine["owner"] == "alice"
+            assert ok(record(await bob.call_tool("create_task", {"title": "bob over http"})))["owner"] == "bob"
+            seen = ok(record(await bob.call_tool("list_tasks", {})))["result"]
+            assert "alice over http" not in [t["title"] for t in seen]
+            error = error_of(record(await bob.call_tool("delete_task", {"task_id": mine["id"]})))
+            assert error["error_type"] == "not_found_error"
+            forged = error_of(record(await bob.call_tool("get_task", {"task_id": mine["id"], "x_user_id": "alice"})))
+            assert forged["error_type"] == "validation_error"
+        refused = httpx.post(gateway.url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                             headers={"Accept": "application/json, text/event-stream",
+                                      "Authorization": "Bearer " + "n" * 43})
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"].lower().startswith("bearer")
+    finally:
+        gateway.stop()
+    audit = [r for r in gateway.log_records() if r.get("target") == "restmcp::audit"]
+    assert {r.get("user_id") for r in audit} == {"alice", "bob"}
+
+
+def _as(url: str, token: str) -> Client:
+    http = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
+    return Client(streamable_http_client(url, http_client=http), mode="legacy", read_timeout_seconds=60)
 
 
 async def test_pattern4_without_a_caller_fails_closed(
