@@ -30,6 +30,12 @@ pub enum Command {
     /// Print a fresh random token (32 bytes, URL-safe base64), e.g. for
     /// SERVICE_AUTH_TOKEN.
     Token(crate::commands::token::TokenArgs),
+    /// Write a standalone Python MCP server project (FastMCP) for the API.
+    Generate(crate::commands::generate::GenerateArgs),
+    /// Add one operation's tool to a modular project `generate` wrote.
+    AddTool(crate::commands::add_tool::AddToolArgs),
+    /// Print the backend side of service-to-service auth (pattern 4).
+    BackendPatch(crate::commands::backend_patch::BackendPatchArgs),
 }
 
 /// Where the OpenAPI document comes from.

@@ -45,6 +45,9 @@ fn main() -> ExitCode {
             Command::Tools(args) => commands::tools::run(args).await,
             Command::Serve(args) => commands::serve::run(args).await,
             Command::Token(args) => commands::token::run(args),
+            Command::Generate(args) => commands::generate::run(args).await,
+            Command::AddTool(args) => commands::add_tool::run(args).await,
+            Command::BackendPatch(args) => commands::backend_patch::run(args).await,
         }
     });
     // A blocking read of stdin (the stdio transport) cannot be interrupted:

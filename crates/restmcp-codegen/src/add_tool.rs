@@ -1,0 +1,180 @@
+//! `add-tool` (seed v2.2): one more tool in an existing modular project —
+//! its `src/tools/<tool>.py`, its integration test, and two lines in
+//! `src/server.py` inserted at restmcp's markers. Nothing else is touched,
+//! so edits elsewhere stay byte-identical.
+
+use std::path::Path;
+
+use minijinja::Value;
+use restmcp_catalog::Catalog;
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::manifest::{self, Manifest};
+use crate::options::{AuthPattern, Options, Structure, Transport};
+use crate::project::{base_context, render_tool_file, render_tool_test};
+use crate::render::Renderer;
+use crate::view;
+
+/// Marker lines in `src/server.py`; new lines go right above them.
+pub const IMPORTS_MARKER: &str = "# restmcp: add-tool inserts tool imports above this line";
+/// See [`IMPORTS_MARKER`].
+pub const REGISTRATIONS_MARKER: &str =
+    "# restmcp: add-tool inserts tool registrations above this line";
+
+/// What `add_tool` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddToolReport {
+    /// The tool's MCP name.
+    pub tool: String,
+    /// Files created.
+    pub created: Vec<String>,
+    /// The file edited (the server's registrations).
+    pub edited: String,
+}
+
+/// Adds the tool for `operation` (an operationId or a tool name) to the
+/// modular project at `dir`.
+///
+/// # Errors
+/// Not a modular restmcp project, an unknown operation, a tool already
+/// there, a missing marker, or an I/O failure.
+pub fn add_tool(
+    catalog: &Catalog,
+    dir: &Path,
+    operation: &str,
+    templates: Option<&Path>,
+) -> Result<AddToolReport> {
+    let not_project = |reason: &str| Error::NotAProject {
+        path: dir.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let mut manifest =
+        Manifest::read(dir)?.ok_or_else(|| not_project("it has no .restmcp-manifest.json"))?;
+    if manifest.options.get("structure").map(String::as_str) != Some("modular") {
+        return Err(not_project(
+            "it was generated with the simple structure (add-tool needs modular: regenerate with --structure modular)",
+        ));
+    }
+    let options = options_from(&manifest, templates);
+    let index = catalog
+        .tools
+        .iter()
+        .position(|t| t.operation_id.as_deref() == Some(operation) || t.name.as_str() == operation)
+        .ok_or_else(|| Error::UnknownOperation {
+            operation: operation.to_owned(),
+            examples: catalog
+                .tools
+                .iter()
+                .take(5)
+                .map(|t| format!("`{}`", t.operation_id.as_deref().unwrap_or(t.name.as_str())))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    let tools = view::tools(&catalog.tools, options.auth, &options.user_header);
+    let tool = &tools[index];
+    let renderer = Renderer::new(templates)?;
+    let base = base_context(&options, Structure::Modular, &tools, &catalog.tools);
+    let (tool_path, tool_text) = render_tool_file(&renderer, &base, tool)?;
+    if dir.join(&tool_path).exists() {
+        return Err(Error::ToolExists {
+            tool: tool.name.clone(),
+            path: dir.join(&tool_path),
+        });
+    }
+    let (test_path, test_text) = render_tool_test(&renderer, &base, tool)?;
+    let server_rel = "src/server.py";
+    let server_path = dir.join(server_rel);
+    let server = manifest::read_optional(&server_path)?
+        .ok_or_else(|| not_project("it has no src/server.py"))?;
+    let ctx = Value::from_serialize(json!({"tool": tool, "pkg": "src."}));
+    let import = renderer.render_str(
+        "{% import 'macros.jinja' as m %}{{ m.tool_import(tool, pkg) }}",
+        &ctx,
+    )?;
+    let register = renderer.render_str(
+        "{% import 'macros.jinja' as m %}{{ m.register(tool) }}",
+        &ctx,
+    )?;
+    let updated = insert_above(&server, IMPORTS_MARKER, &import)
+        .and_then(|s| insert_above(&s, REGISTRATIONS_MARKER, &register))
+        .ok_or_else(|| {
+            not_project(
+                "src/server.py lost restmcp's marker comments (put them back to use add-tool)",
+            )
+        })?;
+    let server_was_generated = manifest.files.get(server_rel) == Some(&manifest::hash(&server));
+    manifest::write_file(&dir.join(&tool_path), &tool_text)?;
+    manifest::write_file(&dir.join(&test_path), &test_text)?;
+    manifest::write_file(&server_path, &updated)?;
+    manifest
+        .files
+        .insert(tool_path.clone(), manifest::hash(&tool_text));
+    manifest
+        .files
+        .insert(test_path.clone(), manifest::hash(&test_text));
+    if server_was_generated {
+        manifest
+            .files
+            .insert(server_rel.to_owned(), manifest::hash(&updated));
+    }
+    manifest.write(dir)?;
+    Ok(AddToolReport {
+        tool: tool.name.clone(),
+        created: vec![tool_path, test_path],
+        edited: server_rel.to_owned(),
+    })
+}
+
+/// `text` with `lines` inserted above the line holding `marker` (keeping its indent).
+fn insert_above(text: &str, marker: &str, lines: &str) -> Option<String> {
+    let at = text.find(marker)?;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let mut out = String::with_capacity(text.len() + lines.len());
+    out.push_str(&text[..line_start]);
+    out.push_str(lines);
+    if !lines.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&text[line_start..]);
+    Some(out)
+}
+
+fn options_from(manifest: &Manifest, templates: Option<&Path>) -> Options {
+    let get = |k: &str| manifest.options.get(k).cloned().unwrap_or_default();
+    let mut options = Options::new(get("name"));
+    options.api_title = get("api_title");
+    options.base_url = get("base_url");
+    options.source_label = get("source");
+    options.user_header = get("user_header");
+    options.auth = match get("auth").as_str() {
+        "user-id" => AuthPattern::UserId,
+        "session" => AuthPattern::Session,
+        "jwt" => AuthPattern::Jwt,
+        "service" => AuthPattern::Service,
+        _ => AuthPattern::None,
+    };
+    options.transport = if get("transport") == "http" {
+        Transport::Http
+    } else {
+        Transport::Stdio
+    };
+    options.structure = Some(Structure::Modular);
+    options.templates = templates.map(Path::to_owned);
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inserts_above_marker() {
+        let text = "a\n    # m\nb\n";
+        assert_eq!(
+            insert_above(text, "# m", "    x\n").as_deref(),
+            Some("a\n    x\n    # m\nb\n")
+        );
+        assert!(insert_above(text, "# nope", "x").is_none());
+    }
+}
