@@ -93,6 +93,7 @@ pub enum Transport {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    args.inbound.check_transport(args.transport)?;
     let headers = backend_headers(&args.backend_headers)?;
     let secrets: Vec<String> = headers.iter().map(|(_, value)| value.clone()).collect();
     logging::init(args.log_format, &secrets);
@@ -197,6 +198,7 @@ async fn serve(
                 allowed_hosts: args.allowed_hosts.clone(),
                 allowed_origins: args.allowed_origins.clone(),
                 max_request_bytes: args.max_request_bytes,
+                auth: args.inbound.auth().await?,
             };
             let server = HttpServer::bind(gateway, &options, &shutdown).await?;
             let addr = server.local_addr()?;
