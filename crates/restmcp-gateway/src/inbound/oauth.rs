@@ -88,9 +88,10 @@ pub struct OAuthVerifier {
     metadata_url: String,
     http: reqwest::Client,
     keys: RwLock<Arc<KeySet>>,
-    /// When an unknown key id last caused a refresh; held across the fetch
-    /// so that concurrent requests wait for one refresh instead of each
-    /// starting their own.
+    /// When the keys were last refreshed after start-up (the start-up fetch
+    /// does not count, so a key rotated in just after start is still picked
+    /// up); held across the fetch so that concurrent requests wait for one
+    /// refresh instead of each starting their own.
     last_refresh: tokio::sync::Mutex<Option<Instant>>,
     fetches: AtomicU64,
 }
@@ -305,13 +306,13 @@ impl OAuthVerifier {
         if knows(&current) && !stale {
             return Ok(current);
         }
-        if !stale && last_refresh.is_some_and(|at| at.elapsed() < KEY_REFRESH_INTERVAL) {
-            tracing::debug!("unknown key id: the keys were refreshed moments ago, not again");
+        // Every refresh after start-up counts, a failed one too: an issuer
+        // that is down is asked again only once per interval.
+        if last_refresh.is_some_and(|at| at.elapsed() < KEY_REFRESH_INTERVAL) {
+            tracing::debug!("the issuer's keys were refreshed moments ago; not again yet");
             return Ok(current);
         }
-        if !stale {
-            *last_refresh = Some(Instant::now());
-        }
+        *last_refresh = Some(Instant::now());
         match fetch_keys(&self.http, &self.jwks_url, &self.fetches).await {
             Ok(fresh) => {
                 tracing::info!(

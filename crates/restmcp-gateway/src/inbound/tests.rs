@@ -4,7 +4,7 @@
 //! reaches the MCP handler, in `transport.rs`.)
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_lc_rs::rand::SystemRandom;
@@ -109,6 +109,7 @@ struct Issuer {
     jwks: Mutex<Value>,
     fetches: AtomicUsize,
     discovery: bool,
+    down: AtomicBool,
 }
 
 impl Issuer {
@@ -122,13 +123,17 @@ impl Issuer {
             jwks: Mutex::new(json!({ "keys": keys })),
             fetches: AtomicUsize::new(0),
             discovery,
+            down: AtomicBool::new(false),
         });
         let router = Router::new()
             .route(
                 "/jwks",
                 get(|State(issuer): State<Arc<Issuer>>| async move {
                     issuer.fetches.fetch_add(1, Ordering::SeqCst);
-                    issuer.jwks.lock().expect("jwks lock").to_string()
+                    if issuer.down.load(Ordering::SeqCst) {
+                        return Err(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+                    }
+                    Ok(issuer.jwks.lock().expect("jwks lock").to_string())
                 }),
             )
             .route(
@@ -367,6 +372,33 @@ async fn rotation_is_picked_up_and_unknown_kids_cannot_flood_the_issuer() {
         "unknown kids within the refresh interval fetch nothing"
     );
     assert_eq!(verifier.jwks_fetches(), 2);
+}
+
+#[tokio::test]
+async fn an_issuer_that_is_down_is_asked_once_per_interval() {
+    let rsa = TestKey::rsa();
+    let issuer = Issuer::start(vec![rsa.jwk("r1")], false).await;
+    let verifier = OAuthVerifier::connect(config(&issuer))
+        .await
+        .expect("verifier");
+    issuer.down.store(true, Ordering::SeqCst);
+    let unknown = rsa.sign("r2", &claims(&issuer));
+    assert_eq!(
+        reason(verifier.verify(&unknown).await),
+        Reason::KeysUnavailable
+    );
+    assert_eq!(issuer.fetches(), 2);
+    for _ in 0..10 {
+        assert_eq!(reason(verifier.verify(&unknown).await), Reason::UnknownKey);
+    }
+    // Known keys keep working while the issuer is down.
+    assert!(
+        verifier
+            .verify(&rsa.sign("r1", &claims(&issuer)))
+            .await
+            .is_ok()
+    );
+    assert_eq!(issuer.fetches(), 2);
 }
 
 #[tokio::test]
