@@ -319,6 +319,8 @@ def test_invalid_access_tokens_are_refused(oauth: OAuthSetup) -> None:
     missing = post(oauth.gateway.url, None)
     assert missing.status_code == 401
     assert set(challenge(missing)) == {"realm", "resource_metadata"}
+    # Start-up, plus at most one refresh for the unknown kid.
+    assert oauth.issuer.jwks_fetches <= 2
 
 
 def test_metadata_is_served_and_referenced(oauth: OAuthSetup) -> None:

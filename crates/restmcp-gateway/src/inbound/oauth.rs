@@ -533,7 +533,7 @@ async fn fetch_json(http: &reqwest::Client, url: &Url) -> Result<serde_json::Val
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|e| format!("request failed: {e}"))?;
+        .map_err(|e| format!("request failed: {}", describe(e)))?;
     if !response.status().is_success() {
         return Err(format!("answered HTTP {}", response.status().as_u16()));
     }
@@ -541,7 +541,7 @@ async fn fetch_json(http: &reqwest::Client, url: &Url) -> Result<serde_json::Val
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| format!("reading failed: {e}"))?
+        .map_err(|e| format!("reading failed: {}", describe(e)))?
     {
         if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
             return Err(format!("larger than {MAX_DOCUMENT_BYTES} bytes"));
@@ -549,4 +549,18 @@ async fn fetch_json(http: &reqwest::Client, url: &Url) -> Result<serde_json::Val
         body.extend_from_slice(&chunk);
     }
     serde_json::from_slice(&body).map_err(|e| format!("not JSON: {e}"))
+}
+
+/// A reqwest error with its causes (its own text alone says little, e.g.
+/// "error sending request"), without the URL the caller already names.
+fn describe(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

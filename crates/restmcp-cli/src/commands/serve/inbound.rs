@@ -68,7 +68,7 @@ pub struct InboundArgs {
 
 impl InboundArgs {
     fn tokens_configured(&self) -> bool {
-        self.auth_tokens_file.is_some() || std::env::var_os(TOKENS_ENV).is_some()
+        self.auth_tokens_file.is_some() || tokens_env().is_some()
     }
 
     fn oauth_configured(&self) -> bool {
@@ -108,7 +108,7 @@ impl InboundArgs {
     }
 
     fn tokens(&self) -> anyhow::Result<StaticTokens> {
-        let env_text = std::env::var_os(TOKENS_ENV);
+        let env_text = tokens_env();
         let (text, source) = match (&self.auth_tokens_file, env_text) {
             (Some(_), Some(_)) => {
                 bail!("Both --auth-tokens-file and ${TOKENS_ENV} are set; keep one of them")
@@ -168,6 +168,12 @@ impl InboundArgs {
         );
         Ok(verifier)
     }
+}
+
+/// $RESTMCP_AUTH_TOKENS, unless unset or blank (as clap treats empty
+/// variables).
+fn tokens_env() -> Option<std::ffi::OsString> {
+    std::env::var_os(TOKENS_ENV).filter(|v| !v.to_string_lossy().trim().is_empty())
 }
 
 /// A token file others can read leaks every caller's token.
