@@ -166,10 +166,10 @@ def parse_log(path: Path) -> list[dict[str, Any]]:
 
 
 def start_gateway(args: list[str], log: Path, env: dict[str, str] | None = None,
-                  timeout: float = 30.0) -> Gateway:
-    """Runs `restmcp serve ARGS --transport http --port 0` and reads the bound
-    URL from its "listening" log line."""
-    cmd = [str(restmcp_bin()), "serve", *args, "--transport", "http", "--port", "0"]
+                  timeout: float = 30.0, port: int = 0) -> Gateway:
+    """Runs `restmcp serve ARGS --transport http --port PORT` (default 0: a free
+    one) and reads the bound URL from its "listening" log line."""
+    cmd = [str(restmcp_bin()), "serve", *args, "--transport", "http", "--port", str(port)]
     log_file = open(log, "ab")
     proc = subprocess.Popen(
         cmd,

@@ -50,6 +50,8 @@ impl AppProcess {
             .arg(&launch.target)
             .arg(&app_dir)
             .arg(&launch.log_level)
+            // Callers' inbound tokens are restmcp's to check, not the app's.
+            .env_remove("RESTMCP_AUTH_TOKENS")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

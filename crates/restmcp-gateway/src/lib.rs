@@ -6,19 +6,22 @@
 //! argument validation, building the backend request from each tool's
 //! binding, retries and timeouts, mapping answers to tool results, the error
 //! taxonomy ([`ErrorType`]), audit logging with secret redaction, and
-//! launching a FastAPI app under uvicorn ([`AppProcess`]).
+//! launching a FastAPI app under uvicorn ([`AppProcess`]), and inbound auth
+//! for the HTTP transport ([`InboundAuth`]).
 //! Does not own: reading OpenAPI (it never sees the document) or the
 //! command line.
 //!
 //! Modules, in the order a call flows through them: `server` (the handler),
 //! `table` (the tools, kept compact),
 //! `validate`, `request`, `backend` (send + retry), `response`, `errors`;
-//! `transport` and `launch` around them.
+//! `transport` and `launch` around them; `inbound` (who may call over
+//! HTTP) and `caller` (who is calling) in front of the handler.
 #![deny(missing_docs)]
 
 mod backend;
 mod caller;
 mod errors;
+mod inbound;
 mod launch;
 mod outbound;
 mod request;
@@ -33,6 +36,10 @@ use std::net::SocketAddr;
 pub use crate::backend::RetryPolicy;
 pub use crate::caller::Caller;
 pub use crate::errors::{ErrorType, FieldProblem, ToolError};
+pub use crate::inbound::{
+    InboundAuth, InboundError, KEY_MAX_AGE, KEY_REFRESH_INTERVAL, MIN_TOKEN_CHARS, OAuthConfig,
+    OAuthVerifier, Reason, Rejection, StaticTokens, TokenSource,
+};
 pub use crate::launch::{AppLaunch, AppProcess};
 pub use crate::outbound::{
     AuthConfigError, BackendAuth, BearerToken, MIN_SERVICE_TOKEN_CHARS, Secret, ServiceAuth,

@@ -100,6 +100,7 @@ pub enum Transport {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    args.inbound.check_transport(args.transport)?;
     let headers = args.outbound.headers()?;
     let auth = args.outbound.backend_auth()?;
     let mut secrets: Vec<String> = headers.iter().map(|(_, value)| value.clone()).collect();
@@ -215,6 +216,7 @@ async fn serve(
                 allowed_hosts: args.allowed_hosts.clone(),
                 allowed_origins: args.allowed_origins.clone(),
                 max_request_bytes: args.max_request_bytes,
+                auth: args.inbound.auth().await?,
             };
             let server = HttpServer::bind(gateway, &options, &shutdown).await?;
             let addr = server.local_addr()?;
