@@ -147,6 +147,7 @@ async def test_pattern4_over_http_each_token_is_its_own_user(
     the caller id comes from the token, and the backend keeps them apart."""
     tokens = tmp_path / "callers"
     tokens.write_text("".join(f"{who} {token}\n" for who, token in CALLER_TOKENS.items()))
+    tokens.chmod(0o600)
     gateway = start_gateway(
         [f"{service_backend.url}/openapi.json", "--base-url", service_backend.url,
          "--service-auth", "--auth-tokens-file", str(tokens)],
@@ -287,6 +288,34 @@ async def test_session_cookie_and_bearer_patterns(
     async with stdio_mcp_client([*mapped, "--user-id", "mallory"], "legacy", err) as mallory:
         error = error_of(record(await mallory.call_tool("by_bearer", {})))
     assert error["error_type"] == "authentication_error" and "mallory" in error["message"]
+
+
+async def test_inbound_token_is_forwarded_only_with_passthrough(
+    secured_backend: Backend, log_dir: Path, tmp_path: Path
+) -> None:
+    """The caller's own MCP token never reaches the backend unless
+    --passthrough-token is set (and then restmcp warns at start-up)."""
+    callers = tmp_path / "callers"
+    callers.write_text(f"alice {ALICE_TOKEN}\n")
+    callers.chmod(0o600)
+    base = [f"{secured_backend.url}/openapi.json", "--base-url", secured_backend.url,
+            "--auth-tokens-file", str(callers)]
+    for passthrough in (False, True):
+        log = log_dir / f"passthrough-{passthrough}.restmcp.log"
+        gateway = start_gateway([*base, *(["--passthrough-token"] if passthrough else [])], log)
+        try:
+            async with _as(gateway.url, ALICE_TOKEN) as alice:
+                result = record(await alice.call_tool("by_bearer", {}))
+        finally:
+            gateway.stop()
+        warned = any("passthrough" in str(r.get("message", "")) and r.get("level") == "WARN"
+                     for r in gateway.log_records())
+        if passthrough:
+            assert ok(result)["caller"] == "alice"
+            assert warned, "no start-up warning for --passthrough-token"
+        else:
+            assert error_of(result)["error_type"] == "authentication_error"
+            assert not warned
 
 
 def test_config_file_cannot_hold_a_literal_secret(tmp_path: Path, todo_backend: Backend) -> None:

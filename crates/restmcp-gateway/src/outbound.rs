@@ -90,6 +90,16 @@ pub struct BackendAuth {
 }
 
 impl BackendAuth {
+    /// Whether some call needs the caller's identity (patterns 1 inject, 3
+    /// per caller, 4, passthrough).
+    #[must_use]
+    pub fn needs_caller(&self) -> bool {
+        self.inject_user_id.is_some()
+            || self.service.is_some()
+            || self.passthrough
+            || matches!(self.bearer, Some(BearerToken::PerCaller { .. }))
+    }
+
     /// Every secret value, for redaction.
     #[must_use]
     pub fn secret_values(&self) -> Vec<String> {

@@ -106,6 +106,30 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut secrets: Vec<String> = headers.iter().map(|(_, value)| value.clone()).collect();
     secrets.extend(restmcp_gateway::BackendAuth::secret_values(&auth));
     logging::init(args.log_format, &secrets);
+    if auth.passthrough {
+        tracing::warn!(
+            "--passthrough-token is on: each caller's own bearer token is forwarded to the backend. The MCP spec forbids token passthrough; use it only when the backend trusts the same issuer and audience"
+        );
+    }
+    // Read the token mapping / reach the OAuth issuer before anything slow
+    // (an app start, a large document), so a mistake there fails at once.
+    let inbound = match args.transport {
+        Transport::Http => args.inbound.auth().await?,
+        Transport::Stdio => None,
+    };
+    let has_caller = match args.transport {
+        Transport::Http => inbound.is_some(),
+        Transport::Stdio => args.user_id.is_some(),
+    };
+    if auth.needs_caller() && !has_caller {
+        tracing::warn!(
+            "the backend auth needs each call's caller id, and no caller is identified ({}); every such call will be refused with authentication_error",
+            match args.transport {
+                Transport::Http => "configure --auth-tokens-file or --oauth-issuer",
+                Transport::Stdio => "pass --user-id",
+            }
+        );
+    }
     if args.user_id.is_some() && args.transport == Transport::Http {
         bail!(
             "--user-id names the one local caller of the stdio transport; over HTTP each caller is identified by inbound auth (--auth-tokens-file or --oauth-issuer)"
@@ -137,9 +161,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         &args,
         source,
         app.as_ref().map(|a| a.base_url().clone()),
-        headers,
-        auth,
-        secrets,
+        Credentials {
+            headers,
+            backend: auth,
+            inbound,
+            secrets,
+        },
         shutdown,
     )
     .await;
@@ -149,15 +176,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     result
 }
 
+/// Everything read from secrets at start-up, before the document is loaded.
+struct Credentials {
+    headers: Vec<(String, String)>,
+    backend: restmcp_gateway::BackendAuth,
+    inbound: Option<std::sync::Arc<restmcp_gateway::InboundAuth>>,
+    secrets: Vec<String>,
+}
+
 async fn serve(
     args: &ServeArgs,
     source: Source,
     app_url: Option<Url>,
-    headers: Vec<(String, String)>,
-    auth: restmcp_gateway::BackendAuth,
-    secrets: Vec<String>,
+    credentials: Credentials,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let Credentials {
+        headers,
+        backend: auth,
+        inbound,
+        secrets,
+    } = credentials;
     let spec = restmcp_spec::load(&source, &args.source.load_options())
         .await
         .context("Failed to load the OpenAPI document")?;
@@ -216,7 +255,7 @@ async fn serve(
                 allowed_hosts: args.allowed_hosts.clone(),
                 allowed_origins: args.allowed_origins.clone(),
                 max_request_bytes: args.max_request_bytes,
-                auth: args.inbound.auth().await?,
+                auth: inbound,
             };
             let server = HttpServer::bind(gateway, &options, &shutdown).await?;
             let addr = server.local_addr()?;

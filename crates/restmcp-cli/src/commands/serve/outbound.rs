@@ -114,11 +114,6 @@ impl OutboundArgs {
             .iter()
             .map(|spec| secrets::read_pair(spec, "--security", "api_key=env:TODO_KEY"))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        if self.passthrough_token {
-            tracing::warn!(
-                "--passthrough-token is on: each caller's own bearer token is forwarded to the backend. The MCP spec forbids token passthrough; use it only when the backend trusts the same issuer and audience"
-            );
-        }
         Ok(BackendAuth {
             inject_user_id: self.inject_user_id.clone(),
             session_cookie,
