@@ -158,9 +158,9 @@ pub enum AuthConfigError {
     #[error("{first} and {second} both set the backend's Authorization header; choose one")]
     Conflict {
         /// One option.
-        first: &'static str,
+        first: String,
         /// The other.
-        second: &'static str,
+        second: String,
     },
     /// A credential names a scheme the document does not declare.
     #[error("The OpenAPI document declares no security scheme `{name}`; declared: {known}")]
@@ -231,10 +231,11 @@ impl Outbound {
             (auth.passthrough, "--passthrough-token"),
         ];
         let mut setters = sets_authorization.iter().filter(|(on, _)| *on);
-        if let (Some(first), Some(second)) = (setters.next(), setters.next()) {
+        let pattern_setter = setters.next().map(|(_, flag)| *flag);
+        if let (Some(first), Some((_, second))) = (pattern_setter, setters.next()) {
             return Err(AuthConfigError::Conflict {
-                first: first.1,
-                second: second.1,
+                first: first.to_owned(),
+                second: (*second).to_owned(),
             });
         }
         let service = match auth.service {
@@ -285,6 +286,17 @@ impl Outbound {
                 });
             };
             let apply = scheme_apply(&name, scheme, &secret, base_url)?;
+            let sets_authorization = match &apply {
+                Apply::Header(header, _) => header == AUTHORIZATION,
+                Apply::ClientCredentials(_) => true,
+                Apply::Query(..) | Apply::Cookie(_) => false,
+            };
+            if let (true, Some(pattern)) = (sets_authorization, pattern_setter) {
+                return Err(AuthConfigError::Conflict {
+                    first: pattern.to_owned(),
+                    second: format!("--security {name}"),
+                });
+            }
             schemes.push(SchemeCredential {
                 name,
                 apply,
@@ -878,6 +890,29 @@ mod tests {
             Outbound::new(auth, &Map::new(), &base()),
             Err(AuthConfigError::Conflict { .. })
         ));
+    }
+
+    #[test]
+    fn a_scheme_that_sets_authorization_conflicts_with_a_pattern() {
+        let schemes = json!({"bearer": {"type": "http", "scheme": "bearer"}, "key": {"type": "apiKey", "in": "header", "name": "X-Key"}});
+        let schemes = schemes.as_object().expect("obj");
+        let service = || ServiceAuth {
+            token: secret(&"s".repeat(40)),
+            user_header: "X-User-ID".into(),
+        };
+        let clash = BackendAuth {
+            service: Some(service()),
+            schemes: vec![("bearer".into(), secret("tok"))],
+            ..BackendAuth::default()
+        };
+        let error = Outbound::new(clash, schemes, &base()).expect_err("both set Authorization");
+        assert!(error.to_string().contains("--security bearer"), "{error}");
+        let fine = BackendAuth {
+            service: Some(service()),
+            schemes: vec![("key".into(), secret("k"))],
+            ..BackendAuth::default()
+        };
+        assert!(Outbound::new(fine, schemes, &base()).is_ok());
     }
 
     #[test]
