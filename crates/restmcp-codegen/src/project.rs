@@ -238,6 +238,14 @@ pub fn recorded_options(options: &Options, structure: Structure) -> BTreeMap<Str
     out
 }
 
+/// The tools' function names in the order ruff's isort sorts their imports.
+#[must_use]
+pub fn import_order(tools: &[ToolView]) -> Vec<String> {
+    let mut funcs: Vec<String> = tools.iter().map(|t| t.func.clone()).collect();
+    funcs.sort_by(|a, b| python::natural_cmp(a, b));
+    funcs
+}
+
 /// The context every template gets.
 #[must_use]
 pub fn base_context(
@@ -250,6 +258,15 @@ pub fn base_context(
         view::models(defs)
     } else {
         (Vec::new(), Vec::new())
+    };
+    let models_use = |word: &str| {
+        models
+            .iter()
+            .flat_map(|m| &m.fields)
+            .any(|f| python::mentions(&f.annotation, word))
+            || model_aliases
+                .iter()
+                .any(|a| python::mentions(&a.expr, word))
     };
     let identity_endpoints: Vec<&ToolView> =
         tools.iter().filter(|t| t.identity.is_some()).collect();
@@ -287,6 +304,10 @@ pub fn base_context(
         "examples": python::literal(&serde_json::Value::Object(examples), 0),
         "tools_use_any": tools.iter().any(|t| t.uses_any),
         "tools_have_aliases": tools.iter().any(|t| !t.aliases.is_empty()),
+        "tools_have_params": tools.iter().any(|t| !t.params.is_empty()),
+        "tools_bind_params": tools.iter().any(|t| !t.bindings.is_empty() || t.identity.is_some()),
+        "models_use_any": models_use("Any"),
+        "models_use_literal": !model_aliases.is_empty() || models_use("Literal["),
         "name": options.name,
         "module": "",
         "package": python::identifier(&options.name),
@@ -301,6 +322,7 @@ pub fn base_context(
         "structure": structure.as_str(),
         "pkg": if structure == Structure::Modular { "src." } else { "" },
         "tools": tools,
+        "import_order": import_order(tools),
         "tool_count": tools.len(),
         "models": models,
         "model_aliases": model_aliases,

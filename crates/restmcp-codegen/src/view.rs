@@ -277,7 +277,9 @@ fn tool_view(
         (None, None) => "The backend's answer.".to_owned(),
     };
     let description = tool.description.clone().unwrap_or_else(|| name.clone());
-    let uses_any = params.iter().any(|p| p.annotation.contains("Any"));
+    let uses_any = params
+        .iter()
+        .any(|p| python::mentions(&p.annotation, "Any"));
     ToolView {
         summary: description
             .lines()
