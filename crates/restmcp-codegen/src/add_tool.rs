@@ -74,7 +74,12 @@ pub fn add_tool(
     let tools = view::tools(&catalog.tools, options.auth, &options.user_header);
     let tool = &tools[index];
     let renderer = Renderer::new(templates)?;
-    let base = base_context(&options, Structure::Modular, &tools, &catalog.tools);
+    let base = Value::from_serialize(base_context(
+        &options,
+        Structure::Modular,
+        &tools,
+        &catalog.tools,
+    ));
     let (tool_path, tool_text) = render_tool_file(&renderer, &base, tool)?;
     if dir.join(&tool_path).exists() {
         return Err(Error::ToolExists {

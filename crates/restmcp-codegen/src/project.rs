@@ -69,10 +69,16 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
     let choice = choose_structure(options, catalog.tools.len());
     let renderer = Renderer::new(options.templates.as_deref())?;
     let tools = view::tools(&catalog.tools, options.auth, &options.user_header);
-    let base = base_context(options, choice.structure, &tools, &catalog.tools);
+    // Converted once: every file's context is this plus a key or two,
+    // merged lazily (a clone per file would be quadratic in the tools).
+    let base = Value::from_serialize(base_context(
+        options,
+        choice.structure,
+        &tools,
+        &catalog.tools,
+    ));
     let mut files = BTreeMap::new();
-    let r =
-        |name: &str, ctx: &serde_json::Value| renderer.render(name, &Value::from_serialize(ctx));
+    let r = |name: &str, ctx: &Value| renderer.render(name, ctx);
     let common: &[(&str, &str)] = &[
         ("pyproject.toml", "pyproject.toml.jinja"),
         ("README.md", "README.md.jinja"),
@@ -104,7 +110,7 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
             ] {
                 files.insert(
                     path.to_owned(),
-                    r(template, &with(&base, "module", json!(path)))?,
+                    r(template, &with(&base, "module", Value::from(path)))?,
                 );
             }
             if options.auth.injects_caller() {
@@ -137,7 +143,7 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
             ] {
                 files.insert(
                     path.to_owned(),
-                    r(template, &with(&base, "module", json!(path)))?,
+                    r(template, &with(&base, "module", Value::from(path)))?,
                 );
             }
             if options.auth.injects_caller() {
@@ -160,7 +166,7 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
     let checks = security::checks(&files, choice.structure, options.auth);
     let review = r(
         "SECURITY_REVIEW.md.jinja",
-        &with(&base, "checks", json!(checks)),
+        &with(&base, "checks", Value::from_serialize(&checks)),
     )?;
     files.insert("SECURITY_REVIEW.md".to_owned(), review);
     let recorded = recorded_options(options, choice.structure);
@@ -177,11 +183,11 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
 /// A template error.
 pub fn render_tool_file(
     renderer: &Renderer,
-    base: &serde_json::Value,
+    base: &Value,
     tool: &ToolView,
 ) -> Result<(String, String)> {
-    let ctx = with(base, "tool", json!(tool));
-    let text = renderer.render("tool.py.jinja", &Value::from_serialize(&ctx))?;
+    let ctx = with(base, "tool", Value::from_serialize(tool));
+    let text = renderer.render("tool.py.jinja", &ctx)?;
     Ok((format!("src/tools/{}.py", tool.func), text))
 }
 
@@ -191,11 +197,11 @@ pub fn render_tool_file(
 /// A template error.
 pub fn render_tool_test(
     renderer: &Renderer,
-    base: &serde_json::Value,
+    base: &Value,
     tool: &ToolView,
 ) -> Result<(String, String)> {
-    let ctx = with(base, "tool", json!(tool));
-    let text = renderer.render("test_tool.py.jinja", &Value::from_serialize(&ctx))?;
+    let ctx = with(base, "tool", Value::from_serialize(tool));
+    let text = renderer.render("test_tool.py.jinja", &ctx)?;
     Ok((format!("tests/integration/test_{}.py", tool.func), text))
 }
 
@@ -212,12 +218,9 @@ pub fn backend_patch(catalog: &Catalog, options: &Options) -> Result<String> {
     renderer.render("service_auth.py.jinja", &Value::from_serialize(&base))
 }
 
-fn with(base: &serde_json::Value, key: &str, value: serde_json::Value) -> serde_json::Value {
-    let mut ctx = base.clone();
-    if let Some(map) = ctx.as_object_mut() {
-        map.insert(key.to_owned(), value);
-    }
-    ctx
+/// `base` with `key` set to `value` (a lazy merge: `base` is not copied).
+fn with(base: &Value, key: &str, value: Value) -> Value {
+    minijinja::value::merge_maps([base.clone(), Value::from_iter([(key, value)])])
 }
 
 /// The options a project records, so `add-tool` can render alike.
