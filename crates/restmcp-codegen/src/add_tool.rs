@@ -94,7 +94,7 @@ pub fn add_tool(
         .ok_or_else(|| not_project("it has no src/server.py"))?;
     let ctx = Value::from_serialize(json!({"tool": tool, "pkg": "src."}));
     let import = renderer.render_str(
-        "{% import 'macros.jinja' as m %}{{ m.tool_import(tool, pkg) }}",
+        "{% import 'macros.jinja' as m %}{{ m.tool_import(tool.func, pkg) }}",
         &ctx,
     )?;
     let register = renderer.render_str(
@@ -157,7 +157,16 @@ fn insert_import(text: &str, import: &str, func: &str) -> Option<String> {
                     .unwrap_or_default();
                 python::natural_cmp(module, func).is_gt()
             })
-            .unwrap_or(last + 1)
+            .unwrap_or_else(|| {
+                // After the last import, and past its `( … )` when it is wrapped.
+                if lines[last].trim_end().ends_with('(') {
+                    (last..lines.len())
+                        .find(|&i| lines[i].trim() == ")")
+                        .map_or(last + 1, |i| i + 1)
+                } else {
+                    last + 1
+                }
+            })
     } else {
         let marker = lines.iter().position(|l| l.contains(IMPORTS_MARKER))?;
         if marker > 0 && lines[marker - 1].trim().is_empty() {
@@ -222,6 +231,11 @@ mod tests {
         assert!(out.contains("a_tool\nfrom src.tools.b_tool import b_tool\nfrom src.tools.c_tool"));
         let out = insert_import(&server, "from src.tools.z import z", "z").unwrap();
         assert!(out.contains("c_tool\nfrom src.tools.z import z\n\n# restmcp"));
+        let wrapped = format!("from src.tools.a import (\n    a,\n)\n\n{IMPORTS_MARKER}\n");
+        let out = insert_import(&wrapped, "from src.tools.b import b\n", "b").unwrap();
+        assert!(
+            out.starts_with("from src.tools.a import (\n    a,\n)\nfrom src.tools.b import b\n\n")
+        );
         let bare = format!("from src.config import x\n\n{IMPORTS_MARKER}\n");
         let out = insert_import(&bare, "from src.tools.z import z\n", "z").unwrap();
         assert_eq!(

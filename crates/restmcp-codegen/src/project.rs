@@ -271,6 +271,9 @@ pub fn base_context(
                 .iter()
                 .any(|a| python::mentions(&a.expr, word))
     };
+    // `__all__` in the order ruff's RUF022 wants (all class names: CamelCase).
+    let mut models_all: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
+    models_all.sort_by(|a, b| python::natural_cmp_cased(a, b));
     let identity_endpoints: Vec<&ToolView> =
         tools.iter().filter(|t| t.identity.is_some()).collect();
     let patch_endpoints: Vec<serde_json::Value> = if identity_endpoints.is_empty() {
@@ -310,6 +313,8 @@ pub fn base_context(
         "tools_have_params": tools.iter().any(|t| !t.params.is_empty()),
         "tools_bind_params": tools.iter().any(|t| !t.bindings.is_empty() || t.identity.is_some()),
         "models_use_any": models_use("Any"),
+        "models_use_enum": models.iter().any(|m| m.kind == "enum"),
+        "models_all": models_all,
         "models_use_literal": !model_aliases.is_empty() || models_use("Literal["),
         "name": options.name,
         "module": "",

@@ -54,17 +54,28 @@ const RESERVED: &[&str] = &[
 /// of digits compared as numbers (`tool2` before `tool10`).
 #[must_use]
 pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    fn chunks(s: &str) -> Vec<(bool, String)> {
+    natural(a, b, true)
+}
+
+/// [`natural_cmp`] without folding case (the order of RUF022's `__all__`).
+#[must_use]
+pub fn natural_cmp_cased(a: &str, b: &str) -> std::cmp::Ordering {
+    natural(a, b, false)
+}
+
+fn natural(a: &str, b: &str, fold: bool) -> std::cmp::Ordering {
+    let chunks = |s: &str| {
         let mut out: Vec<(bool, String)> = Vec::new();
         for c in s.chars() {
             let digit = c.is_ascii_digit();
+            let c = if fold { c.to_ascii_lowercase() } else { c };
             match out.last_mut() {
-                Some((d, run)) if *d == digit => run.push(c.to_ascii_lowercase()),
-                _ => out.push((digit, c.to_ascii_lowercase().to_string())),
+                Some((d, run)) if *d == digit => run.push(c),
+                _ => out.push((digit, c.to_string())),
             }
         }
         out
-    }
+    };
     let (left, right) = (chunks(a), chunks(b));
     for ((ld, l), (rd, r)) in left.iter().zip(&right) {
         let ord = if *ld && *rd {
