@@ -124,3 +124,18 @@ def test_add_tool_touches_nothing_else(spec_url: str, tmp_path: Path) -> None:
     )
     assert again.code != 0
     assert tree(out) == after
+
+
+def test_templates_override_by_file_name(spec_url: str, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "README.md.jinja").write_text(
+        "# {{ name }}: our own README ({{ tool_count }} tools)\n"
+    )
+    out = tmp_path / "p"
+    generate(spec_url, out, *VARIANTS["none"], "--templates", str(templates))
+    assert (out / "README.md").read_text() == "# todo-api-mcp: our own README (15 tools)\n"
+    default = tmp_path / "default"
+    generate(spec_url, default, *VARIANTS["none"])
+    assert (default / "README.md").read_text() != (out / "README.md").read_text()
+    assert (default / "src/server.py").read_bytes() == (out / "src/server.py").read_bytes()

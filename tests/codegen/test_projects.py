@@ -105,6 +105,25 @@ def test_generated_project(
         refused = httpx.get(f"{backend.url}/tasks", headers={"X-User-ID": "u"}, timeout=10)
         assert refused.status_code == 401, refused.status_code
         test_env["SERVICE_AUTH_TOKEN"] = service_token
+        # Negative control: with a wrong token of the right length the backend
+        # refuses the generated server, so the integration tests fail.
+        wrong = clean_env(**{f"{prefix}BACKEND_URL": backend.url, "SERVICE_AUTH_TOKEN": "w" * 43})
+        refused_run = run(
+            [
+                str(python),
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-x",
+                "tests/integration/test_list_tasks.py",
+            ],
+            cwd=project,
+            env=wrong,
+        )
+        assert refused_run.code == 1, refused_run.stdout[-3000:]
+        assert "authentication_error" in refused_run.stdout, refused_run.stdout[-3000:]
     junit = tmp_path / f"{variant}-junit.xml"
     tests = run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"],
