@@ -14,7 +14,7 @@ use crate::manifest::{self, Manifest};
 use crate::options::{AuthPattern, Options, Structure, Transport};
 use crate::project::{base_context, render_tool_file, render_tool_test};
 use crate::render::Renderer;
-use crate::view;
+use crate::{python, view};
 
 /// Marker lines in `src/server.py`; new lines go right above them.
 pub const IMPORTS_MARKER: &str = "# restmcp: add-tool inserts tool imports above this line";
@@ -74,7 +74,12 @@ pub fn add_tool(
     let tools = view::tools(&catalog.tools, options.auth, &options.user_header);
     let tool = &tools[index];
     let renderer = Renderer::new(templates)?;
-    let base = base_context(&options, Structure::Modular, &tools, &catalog.tools);
+    let base = Value::from_serialize(base_context(
+        &options,
+        Structure::Modular,
+        &tools,
+        &catalog.tools,
+    ));
     let (tool_path, tool_text) = render_tool_file(&renderer, &base, tool)?;
     if dir.join(&tool_path).exists() {
         return Err(Error::ToolExists {
@@ -89,14 +94,14 @@ pub fn add_tool(
         .ok_or_else(|| not_project("it has no src/server.py"))?;
     let ctx = Value::from_serialize(json!({"tool": tool, "pkg": "src."}));
     let import = renderer.render_str(
-        "{% import 'macros.jinja' as m %}{{ m.tool_import(tool, pkg) }}",
+        "{% import 'macros.jinja' as m %}{{ m.tool_import(tool.func, pkg) }}",
         &ctx,
     )?;
     let register = renderer.render_str(
         "{% import 'macros.jinja' as m %}{{ m.register(tool) }}",
         &ctx,
     )?;
-    let updated = insert_above(&server, IMPORTS_MARKER, &import)
+    let updated = insert_import(&server, &import, &tool.func)
         .and_then(|s| insert_above(&s, REGISTRATIONS_MARKER, &register))
         .ok_or_else(|| {
             not_project(
@@ -124,6 +129,54 @@ pub fn add_tool(
         created: vec![tool_path, test_path],
         edited: server_rel.to_owned(),
     })
+}
+
+/// `text` with the tool's import line placed where ruff's isort puts it:
+/// among the `from src.tools.` imports in natural order, or, when there are
+/// none, right above the blank line before [`IMPORTS_MARKER`].
+fn insert_import(text: &str, import: &str, func: &str) -> Option<String> {
+    const PREFIX: &str = "from src.tools.";
+    text.find(IMPORTS_MARKER)?;
+    let line = if import.ends_with('\n') {
+        import.to_owned()
+    } else {
+        format!("{import}\n")
+    };
+    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let imports: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with(PREFIX))
+        .collect();
+    let at = if let Some(&last) = imports.last() {
+        imports
+            .iter()
+            .copied()
+            .find(|&i| {
+                let module = lines[i][PREFIX.len()..]
+                    .split(' ')
+                    .next()
+                    .unwrap_or_default();
+                python::natural_cmp(module, func).is_gt()
+            })
+            .unwrap_or_else(|| {
+                // After the last import, and past its `( … )` when it is wrapped.
+                if lines[last].trim_end().ends_with('(') {
+                    (last..lines.len())
+                        .find(|&i| lines[i].trim() == ")")
+                        .map_or(last + 1, |i| i + 1)
+                } else {
+                    last + 1
+                }
+            })
+    } else {
+        let marker = lines.iter().position(|l| l.contains(IMPORTS_MARKER))?;
+        if marker > 0 && lines[marker - 1].trim().is_empty() {
+            marker - 1
+        } else {
+            marker
+        }
+    };
+    lines.insert(at, &line);
+    Some(lines.concat())
 }
 
 /// `text` with `lines` inserted above the line holding `marker` (keeping its indent).
@@ -167,6 +220,37 @@ fn options_from(manifest: &Manifest, templates: Option<&Path>) -> Options {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inserts_imports_in_isort_order() {
+        let server = format!(
+            "from src.config import x\nfrom src.tools.a_tool import a_tool\nfrom src.tools.c_tool import c_tool\n\n{IMPORTS_MARKER}\n"
+        );
+        let out =
+            insert_import(&server, "from src.tools.b_tool import b_tool\n", "b_tool").unwrap();
+        assert!(out.contains("a_tool\nfrom src.tools.b_tool import b_tool\nfrom src.tools.c_tool"));
+        let out = insert_import(&server, "from src.tools.z import z", "z").unwrap();
+        assert!(out.contains("c_tool\nfrom src.tools.z import z\n\n# restmcp"));
+        let wrapped = format!("from src.tools.a import (\n    a,\n)\n\n{IMPORTS_MARKER}\n");
+        let out = insert_import(&wrapped, "from src.tools.b import b\n", "b").unwrap();
+        assert!(
+            out.starts_with("from src.tools.a import (\n    a,\n)\nfrom src.tools.b import b\n\n")
+        );
+        let bare = format!("from src.config import x\n\n{IMPORTS_MARKER}\n");
+        let out = insert_import(&bare, "from src.tools.z import z\n", "z").unwrap();
+        assert_eq!(
+            out,
+            format!("from src.config import x\nfrom src.tools.z import z\n\n{IMPORTS_MARKER}\n")
+        );
+        assert!(
+            insert_import(
+                "from src.tools.a import a\n",
+                "from src.tools.b import b\n",
+                "b"
+            )
+            .is_none()
+        );
+    }
 
     #[test]
     fn inserts_above_marker() {

@@ -69,10 +69,16 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
     let choice = choose_structure(options, catalog.tools.len());
     let renderer = Renderer::new(options.templates.as_deref())?;
     let tools = view::tools(&catalog.tools, options.auth, &options.user_header);
-    let base = base_context(options, choice.structure, &tools, &catalog.tools);
+    // Converted once: every file's context is this plus a key or two,
+    // merged lazily (a clone per file would be quadratic in the tools).
+    let base = Value::from_serialize(base_context(
+        options,
+        choice.structure,
+        &tools,
+        &catalog.tools,
+    ));
     let mut files = BTreeMap::new();
-    let r =
-        |name: &str, ctx: &serde_json::Value| renderer.render(name, &Value::from_serialize(ctx));
+    let r = |name: &str, ctx: &Value| renderer.render(name, ctx);
     let common: &[(&str, &str)] = &[
         ("pyproject.toml", "pyproject.toml.jinja"),
         ("README.md", "README.md.jinja"),
@@ -104,7 +110,7 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
             ] {
                 files.insert(
                     path.to_owned(),
-                    r(template, &with(&base, "module", json!(path)))?,
+                    r(template, &with(&base, "module", Value::from(path)))?,
                 );
             }
             if options.auth.injects_caller() {
@@ -137,7 +143,7 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
             ] {
                 files.insert(
                     path.to_owned(),
-                    r(template, &with(&base, "module", json!(path)))?,
+                    r(template, &with(&base, "module", Value::from(path)))?,
                 );
             }
             if options.auth.injects_caller() {
@@ -160,7 +166,7 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
     let checks = security::checks(&files, choice.structure, options.auth);
     let review = r(
         "SECURITY_REVIEW.md.jinja",
-        &with(&base, "checks", json!(checks)),
+        &with(&base, "checks", Value::from_serialize(&checks)),
     )?;
     files.insert("SECURITY_REVIEW.md".to_owned(), review);
     let recorded = recorded_options(options, choice.structure);
@@ -177,11 +183,11 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
 /// A template error.
 pub fn render_tool_file(
     renderer: &Renderer,
-    base: &serde_json::Value,
+    base: &Value,
     tool: &ToolView,
 ) -> Result<(String, String)> {
-    let ctx = with(base, "tool", json!(tool));
-    let text = renderer.render("tool.py.jinja", &Value::from_serialize(&ctx))?;
+    let ctx = with(base, "tool", Value::from_serialize(tool));
+    let text = renderer.render("tool.py.jinja", &ctx)?;
     Ok((format!("src/tools/{}.py", tool.func), text))
 }
 
@@ -191,11 +197,11 @@ pub fn render_tool_file(
 /// A template error.
 pub fn render_tool_test(
     renderer: &Renderer,
-    base: &serde_json::Value,
+    base: &Value,
     tool: &ToolView,
 ) -> Result<(String, String)> {
-    let ctx = with(base, "tool", json!(tool));
-    let text = renderer.render("test_tool.py.jinja", &Value::from_serialize(&ctx))?;
+    let ctx = with(base, "tool", Value::from_serialize(tool));
+    let text = renderer.render("test_tool.py.jinja", &ctx)?;
     Ok((format!("tests/integration/test_{}.py", tool.func), text))
 }
 
@@ -212,12 +218,9 @@ pub fn backend_patch(catalog: &Catalog, options: &Options) -> Result<String> {
     renderer.render("service_auth.py.jinja", &Value::from_serialize(&base))
 }
 
-fn with(base: &serde_json::Value, key: &str, value: serde_json::Value) -> serde_json::Value {
-    let mut ctx = base.clone();
-    if let Some(map) = ctx.as_object_mut() {
-        map.insert(key.to_owned(), value);
-    }
-    ctx
+/// `base` with `key` set to `value` (a lazy merge: `base` is not copied).
+fn with(base: &Value, key: &str, value: Value) -> Value {
+    minijinja::value::merge_maps([base.clone(), Value::from_iter([(key, value)])])
 }
 
 /// The options a project records, so `add-tool` can render alike.
@@ -238,6 +241,14 @@ pub fn recorded_options(options: &Options, structure: Structure) -> BTreeMap<Str
     out
 }
 
+/// The tools' function names in the order ruff's isort sorts their imports.
+#[must_use]
+pub fn import_order(tools: &[ToolView]) -> Vec<String> {
+    let mut funcs: Vec<String> = tools.iter().map(|t| t.func.clone()).collect();
+    funcs.sort_by(|a, b| python::natural_cmp(a, b));
+    funcs
+}
+
 /// The context every template gets.
 #[must_use]
 pub fn base_context(
@@ -251,6 +262,18 @@ pub fn base_context(
     } else {
         (Vec::new(), Vec::new())
     };
+    let models_use = |word: &str| {
+        models
+            .iter()
+            .flat_map(|m| &m.fields)
+            .any(|f| python::mentions(&f.annotation, word))
+            || model_aliases
+                .iter()
+                .any(|a| python::mentions(&a.expr, word))
+    };
+    // `__all__` in the order ruff's RUF022 wants (all class names: CamelCase).
+    let mut models_all: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
+    models_all.sort_by(|a, b| python::natural_cmp_cased(a, b));
     let identity_endpoints: Vec<&ToolView> =
         tools.iter().filter(|t| t.identity.is_some()).collect();
     let patch_endpoints: Vec<serde_json::Value> = if identity_endpoints.is_empty() {
@@ -287,6 +310,12 @@ pub fn base_context(
         "examples": python::literal(&serde_json::Value::Object(examples), 0),
         "tools_use_any": tools.iter().any(|t| t.uses_any),
         "tools_have_aliases": tools.iter().any(|t| !t.aliases.is_empty()),
+        "tools_have_params": tools.iter().any(|t| !t.params.is_empty()),
+        "tools_bind_params": tools.iter().any(|t| !t.bindings.is_empty() || t.identity.is_some()),
+        "models_use_any": models_use("Any"),
+        "models_use_enum": models.iter().any(|m| m.kind == "enum"),
+        "models_all": models_all,
+        "models_use_literal": !model_aliases.is_empty() || models_use("Literal["),
         "name": options.name,
         "module": "",
         "package": python::identifier(&options.name),
@@ -301,6 +330,7 @@ pub fn base_context(
         "structure": structure.as_str(),
         "pkg": if structure == Structure::Modular { "src." } else { "" },
         "tools": tools,
+        "import_order": import_order(tools),
         "tool_count": tools.len(),
         "models": models,
         "model_aliases": model_aliases,

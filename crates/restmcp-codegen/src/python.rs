@@ -50,6 +50,64 @@ const RESERVED: &[&str] = &[
     "Context",
 ];
 
+/// The order ruff's isort gives module names: case-insensitive, with runs
+/// of digits compared as numbers (`tool2` before `tool10`).
+#[must_use]
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    natural(a, b, true)
+}
+
+/// [`natural_cmp`] without folding case (the order of RUF022's `__all__`).
+#[must_use]
+pub fn natural_cmp_cased(a: &str, b: &str) -> std::cmp::Ordering {
+    natural(a, b, false)
+}
+
+fn natural(a: &str, b: &str, fold: bool) -> std::cmp::Ordering {
+    let chunks = |s: &str| {
+        let mut out: Vec<(bool, String)> = Vec::new();
+        for c in s.chars() {
+            let digit = c.is_ascii_digit();
+            let c = if fold { c.to_ascii_lowercase() } else { c };
+            match out.last_mut() {
+                Some((d, run)) if *d == digit => run.push(c),
+                _ => out.push((digit, c.to_string())),
+            }
+        }
+        out
+    };
+    let (left, right) = (chunks(a), chunks(b));
+    for ((ld, l), (rd, r)) in left.iter().zip(&right) {
+        let ord = if *ld && *rd {
+            let (lt, rt) = (l.trim_start_matches('0'), r.trim_start_matches('0'));
+            lt.len().cmp(&rt.len()).then_with(|| lt.cmp(rt))
+        } else {
+            l.cmp(r)
+        };
+        if ord.is_ne() {
+            return ord;
+        }
+    }
+    left.len().cmp(&right.len()).then_with(|| a.cmp(b))
+}
+
+/// Whether `code` names `word` as a whole identifier (so `Any` is found in
+/// `dict[str, Any]` but not in `AnyOf`); a `word` ending in punctuation,
+/// like `Literal[`, is matched as written.
+#[must_use]
+pub fn mentions(code: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    code.match_indices(word).any(|(at, _)| {
+        let before = code[..at].chars().next_back().is_none_or(|c| !ident(c));
+        let after = !word.ends_with(ident)
+            || code[at + word.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !ident(c));
+        before && after
+    })
+}
+
 /// A snake_case Python identifier for an outside name: non-word characters
 /// become `_`, camelCase is split, a leading digit gets a `_` prefix, and
 /// keywords or reserved names get a `_` suffix. Never empty.
@@ -231,6 +289,25 @@ pub fn literal(value: &Value, indent: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn natural_order_like_isort() {
+        let mut names = vec!["tool10", "get_task", "tool2", "get", "get_stats", "Get_x"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            ["get", "get_stats", "get_task", "Get_x", "tool2", "tool10"]
+        );
+    }
+
+    #[test]
+    fn mentions_whole_identifiers() {
+        assert!(mentions("dict[str, Any]", "Any"));
+        assert!(mentions("Any", "Any"));
+        assert!(!mentions("AnyOf | None", "Any"));
+        assert!(!mentions("list[MyAny]", "Any"));
+        assert!(mentions("Literal[\"a\"]", "Literal["));
+    }
     use serde_json::json;
 
     #[test]

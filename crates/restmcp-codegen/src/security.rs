@@ -172,11 +172,15 @@ pub fn checks(
                     let Some((key, value)) = l.split_once('=') else {
                         return false;
                     };
+                    // The key names a secret itself (`SESSION_COOKIE`), not
+                    // something about one (`SESSION_COOKIE_NAME=session`).
                     !value.is_empty()
-                        && key.chars().all(|c| c.is_ascii_uppercase() || c == '_')
-                        && (key.contains("TOKEN")
-                            || key.contains("COOKIE")
-                            || key.contains("SECRET"))
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                        && ["TOKEN", "COOKIE", "SECRET", "PASSWORD"]
+                            .iter()
+                            .any(|s| key.ends_with(s))
                 })
                 .map(|(i, l)| format!("{}:{l}", i + 1))
                 .collect()
@@ -186,7 +190,7 @@ pub fn checks(
     checks.push(Check {
         title: "No secret values in `.env.example`".into(),
         what: "The example environment names each secret but leaves its value empty.".into(),
-        command: "grep -nE '^[A-Z_]*(TOKEN|COOKIE|SECRET)[A-Z_]*=.+' .env.example".into(),
+        command: "grep -nE '^[A-Z0-9_]*(TOKEN|COOKIE|SECRET|PASSWORD)=.+' .env.example".into(),
         pass: result.is_empty(),
         result,
         expect: "no output".into(),

@@ -277,7 +277,9 @@ fn tool_view(
         (None, None) => "The backend's answer.".to_owned(),
     };
     let description = tool.description.clone().unwrap_or_else(|| name.clone());
-    let uses_any = params.iter().any(|p| p.annotation.contains("Any"));
+    let uses_any = params
+        .iter()
+        .any(|p| python::mentions(&p.annotation, "Any"));
     ToolView {
         summary: description
             .lines()
@@ -604,10 +606,14 @@ pub fn models(tools: &[ToolDef]) -> (Vec<ModelView>, Vec<LiteralAlias>) {
         let Some(class) = classes.get(name) else {
             continue;
         };
-        let doc = def
-            .get("description")
-            .or_else(|| def.get("title"))
-            .and_then(Value::as_str)
+        let text = |key: &str| {
+            def.get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+        };
+        let doc = text("description")
+            .or_else(|| text("title"))
             .map_or_else(|| format!("The `{name}` schema."), str::to_owned);
         if is_string_enum(def) {
             let mut members = Vec::new();

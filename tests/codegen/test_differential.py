@@ -1,0 +1,149 @@
+"""The generated server and the gateway behave the same: the generated
+modular project (auth none) is started over stdio, and so is `restmcp
+serve`, each by the Python `mcp` client; both get the same sequence of calls
+touching every tool, each against a fresh example backend (same code, same
+empty state, so ids line up), and the results' data must be equal —
+timestamps the backend stamps at creation aside."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import TODO_DIR, Backend, free_port, start_backend, stdio_mcp_client
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from support import PYTHON, VARIANTS, generate
+
+USER = {"X-User-ID": "alice"}
+CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("health", {}),
+    (
+        "create_task",
+        {
+            **USER,
+            "title": "Buy milk",
+            "priority": "high",
+            "tags": ["home"],
+            "estimate_hours": 1.5,
+            "due_date": "2030-01-02",
+        },
+    ),
+    ("create_task", {**USER, "title": "Write report"}),
+    ("list_tasks", USER),
+    ("list_tasks", {**USER, "status": "todo", "limit": 1}),
+    ("get_task", {**USER, "task_id": 1}),
+    ("update_task", {**USER, "task_id": 2, "title": "Write the report", "priority": "low"}),
+    ("patch_task", {**USER, "task_id": 1, "status": "in_progress"}),
+    ("complete_task", {**USER, "task_id": 2}),
+    ("add_subtask", {**USER, "task_id": 1, "title": "Check the fridge"}),
+    ("search_tasks", {**USER, "q": "milk"}),
+    ("import_tasks_form", {**USER, "title": "From a form", "priority": "medium"}),
+    ("upload_attachment", {**USER, "task_id": 1, "file": "aGVsbG8=", "note": "receipt"}),
+    ("rename_tag", {**USER, "name__path": "home", "name__body": "house"}),
+    ("export_tasks", USER),
+    ("get_stats", USER),
+    ("delete_task", {**USER, "task_id": 2}),
+    ("get_task", {**USER, "task_id": 2}),  # gone: not_found_error from both
+]
+
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
+
+
+def normalize(value: Any, seen: list[str]) -> Any:
+    """The value with creation timestamps replaced (and counted in `seen`)."""
+    if isinstance(value, dict):
+        return {k: normalize(v, seen) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalize(v, seen) for v in value]
+    if isinstance(value, str) and TIMESTAMP.match(value):
+        seen.append(value)
+        return "<timestamp>"
+    return value
+
+
+def data_of(result: Any, seen: list[str]) -> dict[str, Any]:
+    texts = []
+    for block in result.content:
+        text = getattr(block, "text", None)
+        try:
+            texts.append(json.loads(text) if text is not None else None)
+        except json.JSONDecodeError:
+            texts.append(text)
+    return normalize(
+        {"is_error": result.is_error, "structured": result.structured_content, "content": texts},
+        seen,
+    )
+
+
+async def run_calls(client: Client) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+    names = sorted(t.name for t in (await client.list_tools()).tools)
+    seen: list[str] = []
+    results = [data_of(await client.call_tool(name, args), seen) for name, args in CALLS]
+    return names, results, seen
+
+
+@pytest.fixture
+def two_backends(log_dir: Path) -> Iterator[tuple[Backend, Backend]]:
+    env = {"SERVICE_AUTH_TOKEN": ""}
+    started = []
+    try:
+        for name in ("diff-gateway", "diff-generated"):
+            started.append(
+                start_backend(
+                    "todo_app.main:app",
+                    TODO_DIR,
+                    free_port(),
+                    log_dir / f"{name}.log",
+                    env=env,
+                    health="/health",
+                )
+            )
+        yield started[0], started[1]
+    finally:
+        for backend in started:
+            backend.stop()
+
+
+@pytest.mark.anyio
+async def test_generated_server_matches_the_gateway(
+    spec_url: str, two_backends: tuple[Backend, Backend], tmp_path: Path, log_dir: Path
+) -> None:
+    project = tmp_path / "none"
+    generate(spec_url, project, *VARIANTS["none"])
+    for_gateway, for_generated = two_backends
+
+    args = ["serve", f"{for_gateway.url}/openapi.json", "--base-url", for_gateway.url]
+    async with stdio_mcp_client(args, "legacy", log_dir / "diff-gateway.restmcp.log") as client:
+        gw_names, gw_results, gw_seen = await run_calls(client)
+
+    # The generated server, as a client would launch it: `python -m src.server`
+    # in the project folder (the shared venv has its dependencies).
+    params = StdioServerParameters(
+        command=str(PYTHON),
+        args=["-m", "src.server"],
+        cwd=str(project),
+        env={"TODO_API_MCP_BACKEND_URL": for_generated.url},
+    )
+    with (log_dir / "diff-generated.stderr.log").open("a") as errlog:
+        async with Client(
+            stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60
+        ) as client:
+            gen_names, gen_results, gen_seen = await run_calls(client)
+
+    assert len(gw_names) == 15
+    assert gen_names == gw_names
+    assert {name for name, _ in CALLS} == set(gw_names), "every tool is called"
+    for (name, args), gw, gen in zip(CALLS, gw_results, gen_results, strict=True):
+        assert gen["is_error"] == gw["is_error"], (name, args, gw, gen)
+        assert gen["structured"] == gw["structured"], (name, args, gw, gen)
+        assert gen["content"] == gw["content"], (name, args, gw, gen)
+    # The comparison is not vacuous: real data, timestamps set aside, one error.
+    assert len(gw_seen) == len(gen_seen) > 10
+    assert gw_results[1]["structured"]["title"] == "Buy milk"
+    assert [r["is_error"] for r in gw_results].count(True) == 1
+    assert gw_results[-1]["structured"]["error_type"] == "not_found_error"
