@@ -14,6 +14,12 @@
 //!   [`output_wrapped`](crate::ToolDef::output_wrapped).
 //! - An empty schema (`{}`, FastAPI's `response_model=None`, or one with only
 //!   a title) promises nothing, so there is no output schema at all.
+//! - A schema whose reachable definitions are huge (Stripe's responses reach
+//!   most of its ~1,000 components: ~580 KB per tool) is kept shallow: the
+//!   root as written, each reference to a definition replaced by an
+//!   unconstrained schema titled with the definition's name, and a warning.
+//!   Every tool definition is sent to each client, and many clients cap one
+//!   message at 1 MiB.
 
 use serde_json::{Map, Value};
 
@@ -149,7 +155,20 @@ pub(crate) fn build_output<'a>(
     };
     let defs = schemas.defs(&found.refs, Flavour::Output);
     if !defs.is_empty() {
-        root.insert("$defs".into(), Value::Object(defs));
+        let size = serialized_len(&defs);
+        if size > OUTPUT_DEFS_BUDGET {
+            drop(defs);
+            for value in root.values_mut() {
+                shallow(value);
+            }
+            log.degraded(format!(
+                "output schema: its definitions are {} KB, over the {} KB limit; kept the top level, nested definitions are not described",
+                size / 1024,
+                OUTPUT_DEFS_BUDGET / 1024
+            ));
+        } else {
+            root.insert("$defs".into(), Value::Object(defs));
+        }
     }
     for note in found.notes {
         log.degraded(format!("output schema: {note}"));
@@ -158,6 +177,59 @@ pub(crate) fn build_output<'a>(
         schema: Some(root),
         wrapped,
         response: response_info,
+    }
+}
+
+/// The largest `$defs` an output schema keeps, serialized.
+const OUTPUT_DEFS_BUDGET: usize = 64 * 1024;
+
+/// Bytes of `value` as compact JSON, without building the text.
+fn serialized_len(value: &Map<String, Value>) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, value) {
+        Ok(()) => count.0,
+        Err(_) => usize::MAX,
+    }
+}
+
+/// Replaces every reference to a definition with an unconstrained schema
+/// that keeps its annotations and names the definition.
+fn shallow(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/$defs/"))
+            {
+                let mut any = Map::new();
+                let title = map
+                    .get("title")
+                    .cloned()
+                    .unwrap_or_else(|| Value::String(name.replace("~1", "/").replace("~0", "~")));
+                any.insert("title".into(), title);
+                if let Some(description) = map.get("description") {
+                    any.insert("description".into(), description.clone());
+                }
+                *map = any;
+                return;
+            }
+            for child in map.values_mut() {
+                shallow(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(shallow),
+        _ => {}
     }
 }
 
@@ -218,6 +290,61 @@ mod tests {
         statuses.retain(|s| success_rank(s).is_some());
         statuses.sort_by_key(|s| success_rank(s));
         assert_eq!(statuses, ["200", "201", "202", "204", "2XX"]);
+    }
+
+    #[test]
+    fn huge_output_definitions_are_kept_shallow() {
+        use serde_json::json;
+        // `Big` has ~100 KB of properties; the response is an object whose
+        // `items` refers to it.
+        let big: Map<String, Value> = (0..1000)
+            .map(|i| {
+                (
+                    format!("field_{i}"),
+                    json!({"type": "string", "description": "x".repeat(80)}),
+                )
+            })
+            .collect();
+        let document = json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/things": {"get": {
+                "operationId": "list_things",
+                "responses": {"200": {"content": {"application/json": {"schema": {
+                    "type": "object",
+                    "properties": {
+                        "count": {"type": "integer"},
+                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Big"}}
+                    }
+                }}}}}
+            }}},
+            "components": {"schemas": {"Big": {"type": "object", "properties": big}}}
+        });
+        let catalog = crate::build(&document, &crate::CatalogOptions::default()).expect("builds");
+        let tool = &catalog.tools[0];
+        let output = tool.output_schema.as_ref().expect("an output schema");
+        assert!(
+            !output.contains_key("$defs"),
+            "definitions should be dropped"
+        );
+        assert_eq!(
+            Value::Object(output.clone()),
+            json!({
+                "type": "object",
+                "properties": {
+                    "count": {"type": "integer"},
+                    "items": {"type": "array", "items": {"title": "Big"}}
+                }
+            })
+        );
+        assert!(
+            catalog
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("over the 64 KB limit")),
+            "{:?}",
+            catalog.warnings
+        );
     }
 
     #[test]
