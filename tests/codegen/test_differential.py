@@ -3,7 +3,8 @@ modular project (auth none) is started over stdio, and so is `restmcp
 serve`, each by the Python `mcp` client; both get the same sequence of calls
 touching every tool, each against a fresh example backend (same code, same
 empty state, so ids line up), and the results' data must be equal —
-timestamps the backend stamps at creation aside."""
+timestamps the backend stamps at creation aside. Then both get the same
+invalid calls, which each must refuse alike without calling the backend."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from harness import TODO_DIR, Backend, free_port, start_backend, stdio_mcp_client
 from mcp import Client, StdioServerParameters
@@ -51,6 +53,25 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("get_task", {**USER, "task_id": 2}),  # gone: not_found_error from both
 ]
 
+# Invalid arguments, each to be refused before the backend is called, and the
+# arguments (as the tool's input schema names them) its error must name. The
+# mutating ones would change the backend's tasks if they reached it: FastAPI
+# would coerce "2" and "1", and ignore `bogus`.
+INVALID: list[tuple[str, dict[str, Any], set[str]]] = [
+    # wrong type
+    ("create_task", {**USER, "title": "x", "estimate_hours": "2"}, {"estimate_hours"}),
+    ("delete_task", {**USER, "task_id": "1"}, {"task_id"}),
+    ("patch_task", {**USER, "task_id": 1.5, "status": "done"}, {"task_id"}),
+    # missing required, unknown argument, not in the enum, out of range
+    ("create_task", USER, {"title"}),
+    ("create_task", {**USER, "title": "x", "bogus": 1}, {"bogus"}),
+    ("create_task", {**USER, "title": "x", "priority": "huge"}, {"priority"}),
+    ("list_tasks", {**USER, "limit": 0}, {"limit"}),
+    # inside a list; several at once
+    ("create_task", {**USER, "title": "x", "tags": ["a", 3]}, {"tags/1"}),
+    ("update_task", {**USER, "task_id": "2", "title": "", "x": 1}, {"task_id", "title", "x"}),
+]
+
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 
 
@@ -87,6 +108,21 @@ async def run_calls(client: Client) -> tuple[list[str], list[dict[str, Any]], li
     return names, results, seen
 
 
+async def run_invalid(client: Client, backend: Backend) -> list[dict[str, Any]]:
+    """The INVALID calls' structured errors; the backend's tasks must be
+    unchanged by them (and there must be tasks to change)."""
+    async with httpx.AsyncClient(base_url=backend.url, headers=USER, timeout=10) as http:
+        before = (await http.get("/tasks")).json()
+        errors = []
+        for name, args, _ in INVALID:
+            result = await client.call_tool(name, args)
+            assert result.is_error, (name, args, result)
+            errors.append(result.structured_content)
+        after = (await http.get("/tasks")).json()
+    assert before and after == before, "an invalid call reached the backend"
+    return errors
+
+
 @pytest.fixture
 def two_backends(log_dir: Path) -> Iterator[tuple[Backend, Backend]]:
     env = {"SERVICE_AUTH_TOKEN": ""}
@@ -120,6 +156,7 @@ async def test_generated_server_matches_the_gateway(
     args = ["serve", f"{for_gateway.url}/openapi.json", "--base-url", for_gateway.url]
     async with stdio_mcp_client(args, "legacy", log_dir / "diff-gateway.restmcp.log") as client:
         gw_names, gw_results, gw_seen = await run_calls(client)
+        gw_invalid = await run_invalid(client, for_gateway)
 
     # The generated server, as a client would launch it: `python -m src.server`
     # in the project folder (the shared venv has its dependencies).
@@ -134,6 +171,7 @@ async def test_generated_server_matches_the_gateway(
             stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60
         ) as client:
             gen_names, gen_results, gen_seen = await run_calls(client)
+            gen_invalid = await run_invalid(client, for_generated)
 
     assert len(gw_names) == 15
     assert gen_names == gw_names
@@ -147,3 +185,20 @@ async def test_generated_server_matches_the_gateway(
     assert gw_results[1]["structured"]["title"] == "Buy milk"
     assert [r["is_error"] for r in gw_results].count(True) == 1
     assert gw_results[-1]["structured"]["error_type"] == "not_found_error"
+
+    # Invalid arguments: the same error type and the same arguments named, one
+    # problem each, in the gateway's wording; where both word the problems
+    # alike (missing, unknown), the whole error is equal.
+    alike = ("is required but missing", "is not an argument of this tool")
+    for (name, args, fields), gw, gen in zip(INVALID, gw_invalid, gen_invalid, strict=True):
+        for error in (gw, gen):
+            assert error["error_type"] == "validation_error", (name, args, error)
+            named = [f["argument"] for f in error["details"]["fields"]]
+            assert sorted(named) == sorted(fields), (name, args, error)
+            assert error["message"].startswith(f"Invalid arguments for `{name}`: "), error
+            assert error["message"].endswith(". Nothing was sent to the backend."), error
+            assert error["suggestions"][-1] == gw["suggestions"][-1], error
+        if all(f["problem"].startswith(alike) for f in gw["details"]["fields"]):
+            without_status = {k: v for k, v in gen.items() if k != "status_code"}
+            assert without_status == gw, (name, gw, gen)
+            assert gen["status_code"] is None

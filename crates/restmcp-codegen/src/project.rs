@@ -105,8 +105,10 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
                 ("tools.py", "tools.py.jinja"),
                 ("client.py", "client.py.jinja"),
                 ("config.py", "config.py.jinja"),
+                ("validation.py", "validation.py.jinja"),
                 ("tests/__init__.py", "package_init.py.jinja"),
                 ("tests/test_tools.py", "test_tools.py.jinja"),
+                ("tests/test_validation.py", "test_validation.py.jinja"),
             ] {
                 files.insert(
                     path.to_owned(),
@@ -123,6 +125,7 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
                 ("src/server.py", "server.py.jinja"),
                 ("src/client.py", "client.py.jinja"),
                 ("src/config.py", "config.py.jinja"),
+                ("src/validation.py", "validation.py.jinja"),
                 ("src/tools/__init__.py", "package_init.py.jinja"),
                 ("src/schemas/__init__.py", "package_init.py.jinja"),
                 ("src/schemas/errors.py", "errors.py.jinja"),
@@ -134,6 +137,7 @@ pub fn generate(catalog: &Catalog, options: &Options) -> Result<Project> {
                 ("tests/unit/__init__.py", "package_init.py.jinja"),
                 ("tests/unit/test_client.py", "test_client.py.jinja"),
                 ("tests/unit/test_config.py", "test_config.py.jinja"),
+                ("tests/unit/test_validation.py", "test_validation.py.jinja"),
                 ("tests/integration/__init__.py", "package_init.py.jinja"),
                 (
                     "tests/integration/test_workflows.py",

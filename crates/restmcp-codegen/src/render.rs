@@ -90,6 +90,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/helpers.py.jinja"),
     ),
     (
+        "validation.py.jinja",
+        include_str!("../templates/validation.py.jinja"),
+    ),
+    (
+        "test_validation.py.jinja",
+        include_str!("../templates/test_validation.py.jinja"),
+    ),
+    (
         "identity.py.jinja",
         include_str!("../templates/identity.py.jinja"),
     ),
