@@ -10,16 +10,25 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from harness import TODO_DIR, Backend, free_port, start_backend, stdio_mcp_client
+from harness import (
+    TODO_DIR,
+    Backend,
+    free_port,
+    start_backend,
+    stdio_mcp_client,
+    stop_process,
+)
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
-from support import PYTHON, VARIANTS, generate
+from support import PYTHON, VARIANTS, clean_env, generate
 
 USER = {"X-User-ID": "alice"}
 CALLS: list[tuple[str, dict[str, Any]]] = [
@@ -202,3 +211,49 @@ async def test_generated_server_matches_the_gateway(
             without_status = {k: v for k, v in gen.items() if k != "status_code"}
             assert without_status == gw, (name, gw, gen)
             assert gen["status_code"] is None
+
+
+def start_http_server(project: Path, backend_url: str, log: Path) -> tuple[subprocess.Popen, str]:
+    """`python -m src.server` of a `--transport http` project on a free
+    127.0.0.1 port; returns once the MCP endpoint answers."""
+    port = free_port()
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [str(PYTHON), "-m", "src.server"],
+            cwd=project,
+            env={**clean_env(), "TODO_API_MCP_BACKEND_URL": backend_url,
+                 "TODO_API_MCP_PORT": str(port)},
+            stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+        )
+    url = f"http://127.0.0.1:{port}/mcp"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return proc, url
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                stop_process(proc)
+                raise RuntimeError(f"generated server did not start:\n{log.read_text()}") from None
+            time.sleep(0.1)
+
+
+@pytest.mark.anyio
+async def test_generated_server_over_streamable_http(
+    spec_url: str, todo_backend: Backend, tmp_path: Path, log_dir: Path
+) -> None:
+    """`--transport http`: the generated server listens on Streamable HTTP
+    (127.0.0.1, a port chosen here) and an SDK client lists and calls it."""
+    project = tmp_path / "http"
+    generate(spec_url, project, *VARIANTS["none"], "--transport", "http")
+    proc, url = start_http_server(project, todo_backend.url, log_dir / "generated-http.stderr.log")
+    try:
+        async with Client(url, mode="legacy", read_timeout_seconds=60) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            made = await client.call_tool("create_task", {**USER, "title": "over http"})
+    finally:
+        stop_process(proc)
+    assert "create_task" in names and len(names) == 15
+    assert not made.is_error, made
+    assert made.structured_content["title"] == "over http"
+    assert made.structured_content["owner"] == "alice"
