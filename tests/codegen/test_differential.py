@@ -76,6 +76,8 @@ INVALID: list[tuple[str, dict[str, Any], set[str]]] = [
     ("create_task", {**USER, "title": "x", "bogus": 1}, {"bogus"}),
     ("create_task", {**USER, "title": "x", "priority": "huge"}, {"priority"}),
     ("list_tasks", {**USER, "limit": 0}, {"limit"}),
+    # out of range on a nullable number (`float | None` with bounds)
+    ("create_task", {**USER, "title": "x", "estimate_hours": 5000}, {"estimate_hours"}),
     # inside a list; several at once
     ("create_task", {**USER, "title": "x", "tags": ["a", 3]}, {"tags/1"}),
     ("update_task", {**USER, "task_id": "2", "title": "", "x": 1}, {"task_id", "title", "x"}),

@@ -234,6 +234,18 @@ pub fn constraints(schema: &Value, hint: &str) -> Vec<(String, String)> {
     let Some(s) = schema.as_object() else {
         return Vec::new();
     };
+    // `X | None` written as `anyOf: [X, {type: null}]`: X's constraints
+    // (pydantic applies them to the non-None value).
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(branches)) = s.get(key) {
+            let mut typed = branches
+                .iter()
+                .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"));
+            if let (Some(only), None) = (typed.next(), typed.next()) {
+                return constraints(only, hint);
+            }
+        }
+    }
     let mut out = Vec::new();
     let number = |key: &str| s.get(key).filter(|v| v.is_number()).map(Value::to_string);
     let integer = |key: &str| s.get(key).and_then(Value::as_u64).map(|n| n.to_string());
@@ -313,5 +325,14 @@ mod tests {
             vec![("ge".into(), "1".into()), ("le".into(), "500".into())]
         );
         assert!(constraints(&json!({"minimum": 1}), "Any").is_empty());
+        let nullable =
+            json!({"anyOf": [{"type": "number", "minimum": 0, "maximum": 1000}, {"type": "null"}]});
+        assert_eq!(
+            constraints(&nullable, "float"),
+            vec![
+                ("ge".to_owned(), "0".to_owned()),
+                ("le".to_owned(), "1000".to_owned())
+            ]
+        );
     }
 }
