@@ -50,6 +50,8 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("get_task", {**USER, "task_id": 1}),
     ("update_task", {**USER, "task_id": 2, "title": "Write the report", "priority": "low"}),
     ("patch_task", {**USER, "task_id": 1, "status": "in_progress"}),
+    # an explicit null clears a field (task 1 had estimate_hours 1.5)
+    ("patch_task", {**USER, "task_id": 1, "estimate_hours": None}),
     ("complete_task", {**USER, "task_id": 2}),
     ("add_subtask", {**USER, "task_id": 1, "title": "Check the fridge"}),
     ("search_tasks", {**USER, "q": "milk"}),
