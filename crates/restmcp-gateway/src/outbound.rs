@@ -205,13 +205,26 @@ struct SchemeCredential {
     source: String,
 }
 
+/// Pattern 3's `Authorization` values, built once at start-up.
+#[derive(Debug)]
+enum Bearer {
+    Static {
+        value: HeaderValue,
+        source: String,
+    },
+    PerCaller {
+        values: HashMap<String, HeaderValue>,
+        source: String,
+    },
+}
+
 /// The backend credentials, checked and ready to apply.
 #[derive(Debug)]
 pub struct Outbound {
     inject_user_id: Option<String>,
     session_cookie: Option<String>,
     session_source: Option<String>,
-    bearer: Option<BearerToken>,
+    bearer: Option<Bearer>,
     service: Option<(HeaderValue, HeaderName, String)>,
     schemes: Vec<SchemeCredential>,
     passthrough: bool,
@@ -269,9 +282,22 @@ impl Outbound {
                 (Some(pair), Some(secret.source))
             }
         };
-        if let Some(BearerToken::Static(secret)) = &auth.bearer {
-            sensitive(&format!("Bearer {}", secret.value), &secret.source)?;
-        }
+        let bearer = match auth.bearer {
+            None => None,
+            Some(BearerToken::Static(secret)) => Some(Bearer::Static {
+                value: sensitive(&format!("Bearer {}", secret.value), &secret.source)?,
+                source: secret.source,
+            }),
+            Some(BearerToken::PerCaller { tokens, source }) => {
+                let values = tokens
+                    .into_iter()
+                    .map(|(caller, token)| {
+                        sensitive(&format!("Bearer {token}"), &source).map(|v| (caller, v))
+                    })
+                    .collect::<Result<_, _>>()?;
+                Some(Bearer::PerCaller { values, source })
+            }
+        };
         let mut schemes = Vec::new();
         for (name, secret) in auth.schemes {
             let Some(scheme) = security_schemes.get(&name) else {
@@ -307,7 +333,7 @@ impl Outbound {
             inject_user_id: auth.inject_user_id,
             session_cookie,
             session_source,
-            bearer: auth.bearer,
+            bearer,
             service,
             schemes,
             passthrough: auth.passthrough,
@@ -421,27 +447,21 @@ impl Outbound {
                     request.url.query_pairs_mut().append_pair(key, value);
                 }
                 Apply::Cookie(pair) => add_cookie(&mut request.headers, pair),
-                Apply::ClientCredentials(cache) => {
-                    let token = cache.token(client).await.map_err(|why| {
-                        Box::new(token_error(tool, &scheme.name, &scheme.source, &why))
-                    })?;
-                    request.headers.insert(AUTHORIZATION, token);
-                }
+                Apply::ClientCredentials(_) => {}
             }
         }
+        self.apply_tokens(tool, request, client).await?;
         if let Some(pair) = &self.session_cookie {
             add_cookie(&mut request.headers, pair);
         }
         match &self.bearer {
             None => {}
-            Some(BearerToken::Static(secret)) => {
-                request
-                    .headers
-                    .insert(AUTHORIZATION, bearer_value(&secret.value));
+            Some(Bearer::Static { value, .. }) => {
+                request.headers.insert(AUTHORIZATION, value.clone());
             }
-            Some(BearerToken::PerCaller { tokens, source }) => {
+            Some(Bearer::PerCaller { values, source }) => {
                 let caller = caller.ok_or_else(|| no_caller(tool, "its backend token"))?;
-                let token = tokens.get(&caller.id).ok_or_else(|| {
+                let value = values.get(&caller.id).ok_or_else(|| {
                     Box::new(ToolError {
                         error_type: ErrorType::AuthenticationError,
                         message: format!(
@@ -457,7 +477,7 @@ impl Outbound {
                         status_code: None,
                     })
                 })?;
-                request.headers.insert(AUTHORIZATION, bearer_value(token));
+                request.headers.insert(AUTHORIZATION, value.clone());
             }
         }
         if self.passthrough {
@@ -488,17 +508,42 @@ impl Outbound {
         Ok(())
     }
 
-    /// After a 401 from a call that used OAuth2 client credentials: forgets
-    /// the cached tokens and tells whether a resend is worth it (once).
-    pub fn forget_tokens(&self, tool: &ToolDef) -> bool {
+    /// Puts this tool's OAuth2 client-credentials tokens on the request
+    /// (fetched when none is cached).
+    async fn apply_tokens(
+        &self,
+        tool: &ToolDef,
+        request: &mut BackendRequest,
+        client: &reqwest::Client,
+    ) -> Result<(), Box<ToolError>> {
+        for scheme in self.schemes_for(tool) {
+            if let Apply::ClientCredentials(cache) = &scheme.apply {
+                let token = cache.token(client).await.map_err(|why| {
+                    Box::new(token_error(tool, &scheme.name, &scheme.source, &why))
+                })?;
+                request.headers.insert(AUTHORIZATION, token);
+            }
+        }
+        Ok(())
+    }
+
+    /// After a 401: when the call used OAuth2 client credentials, forgets
+    /// those tokens and puts fresh ones on the request (true: worth sending
+    /// once more). Nothing else on the request changes.
+    pub async fn renew_tokens(
+        &self,
+        tool: &ToolDef,
+        request: &mut BackendRequest,
+        client: &reqwest::Client,
+    ) -> bool {
         let mut any = false;
         for scheme in self.schemes_for(tool) {
             if let Apply::ClientCredentials(cache) = &scheme.apply {
-                cache.forget();
+                cache.forget().await;
                 any = true;
             }
         }
-        any
+        any && self.apply_tokens(tool, request, client).await.is_ok()
     }
 
     /// What to check when the backend answers 401: the credentials restmcp
@@ -513,11 +558,10 @@ impl Outbound {
             ));
         }
         match &self.bearer {
-            Some(BearerToken::Static(secret)) => hints.push(format!(
-                "Check the backend bearer token in {}: it may be wrong or expired",
-                secret.source
+            Some(Bearer::Static { source, .. }) => hints.push(format!(
+                "Check the backend bearer token in {source}: it may be wrong or expired"
             )),
-            Some(BearerToken::PerCaller { source, .. }) => hints.push(format!(
+            Some(Bearer::PerCaller { source, .. }) => hints.push(format!(
                 "Check this caller's token in {source}: it may be wrong or expired"
             )),
             None => {}
@@ -587,9 +631,10 @@ fn sensitive(text: &str, source: &str) -> Result<HeaderValue, AuthConfigError> {
     Ok(value)
 }
 
+/// The caller's own token as `Authorization` (passthrough). Inbound auth
+/// accepted it as a header value already; one that still cannot be sent is
+/// sent empty, so the backend refuses it.
 fn bearer_value(token: &str) -> HeaderValue {
-    // Checked at start-up (static) or as a token file was read; a value that
-    // still cannot be a header is sent empty, so the backend refuses it.
     let mut value =
         HeaderValue::from_str(&format!("Bearer {token}")).unwrap_or(HeaderValue::from_static(""));
     value.set_sensitive(true);
@@ -793,7 +838,7 @@ impl TokenCache {
             .timeout(Duration::from_secs(15))
             .send()
             .await
-            .map_err(|e| format!("{} unreachable: {}", self.token_url, without_url(&e)))?;
+            .map_err(|e| format!("{} unreachable: {}", self.token_url, e.without_url()))?;
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
@@ -825,22 +870,9 @@ impl TokenCache {
         Ok(value)
     }
 
-    fn forget(&self) {
-        if let Ok(mut current) = self.current.try_lock() {
-            *current = None;
-        }
+    async fn forget(&self) {
+        *self.current.lock().await = None;
     }
-}
-
-fn without_url(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    if let Some(url) = error.url() {
-        text = text.replace(url.as_str(), "");
-    }
-    text.trim()
-        .trim_start_matches("for url ()")
-        .trim()
-        .to_owned()
 }
 
 #[cfg(test)]

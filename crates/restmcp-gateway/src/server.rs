@@ -271,12 +271,10 @@ impl Gateway {
         // A refused OAuth2 client-credentials token: fetch a new one and
         // send once more.
         if matches!(&sent.outcome, Outcome::Response(answer) if answer.status == 401)
-            && inner.outbound.forget_tokens(tool)
             && inner
                 .outbound
-                .apply(tool, caller, &mut built, inner.backend.client())
+                .renew_tokens(tool, &mut built, inner.backend.client())
                 .await
-                .is_ok()
         {
             let attempts = sent.attempts;
             sent = inner

@@ -103,8 +103,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     args.inbound.check_transport(args.transport)?;
     let headers = args.outbound.headers()?;
     let auth = args.outbound.backend_auth()?;
+    // The log redacts what the gateway will (it derives the same list from
+    // the same headers and credentials).
     let mut secrets: Vec<String> = headers.iter().map(|(_, value)| value.clone()).collect();
-    secrets.extend(restmcp_gateway::BackendAuth::secret_values(&auth));
+    secrets.extend(auth.secret_values());
     logging::init(args.log_format, &secrets);
     if auth.passthrough {
         tracing::warn!(
@@ -165,7 +167,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             headers,
             backend: auth,
             inbound,
-            secrets,
         },
         shutdown,
     )
@@ -181,7 +182,6 @@ struct Credentials {
     headers: Vec<(String, String)>,
     backend: restmcp_gateway::BackendAuth,
     inbound: Option<std::sync::Arc<restmcp_gateway::InboundAuth>>,
-    secrets: Vec<String>,
 }
 
 async fn serve(
@@ -195,7 +195,6 @@ async fn serve(
         headers,
         backend: auth,
         inbound,
-        secrets,
     } = credentials;
     let spec = restmcp_spec::load(&source, &args.source.load_options())
         .await
@@ -236,7 +235,6 @@ async fn serve(
     };
     config.max_response_bytes = args.max_response_bytes;
     config.headers = headers;
-    config.secrets = secrets;
     config.instructions = instructions;
     config.auth = auth;
     config.caller = args.user_id.clone().map(Caller::local);
