@@ -16,28 +16,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
+    _binary,  # noqa: F401 (a fixture)
+    anyio_backend,  # noqa: F401 (a fixture)
+    log_dir,  # noqa: F401 (a fixture)
     TODO_DIR,
     Backend,
     free_port,
     restmcp_bin,
     start_backend,
 )
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _binary() -> Path:
-    """Fail the whole session at once when the binary is missing."""
-    return restmcp_bin()
-
-
-@pytest.fixture(scope="session")
-def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("codegen-logs")
 
 
 @pytest.fixture(scope="session")

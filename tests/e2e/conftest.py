@@ -16,6 +16,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (  # noqa: E402
+    _binary,  # noqa: F401 (a fixture)
+    anyio_backend,  # noqa: F401 (a fixture)
+    log_dir,  # noqa: F401 (a fixture)
     BACKENDS_DIR,
     FAULT_RETRIES,
     FAULT_RETRY_DELAY,
@@ -29,23 +32,6 @@ from harness import (  # noqa: E402
     start_backend,
     start_gateway,
 )
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _binary() -> Path:
-    """Fail the whole session at once when the binary is missing."""
-    return restmcp_bin()
-
-
-@pytest.fixture(scope="session")
-def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every restmcp stderr of the session is written here (`*.restmcp.log`)."""
-    return tmp_path_factory.mktemp("restmcp-logs")
-
 
 @pytest.fixture(scope="session")
 def secret_value() -> str:

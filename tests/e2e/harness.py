@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
@@ -277,3 +278,24 @@ class FaultCounter:
             r = await http.get(f"{self.base_url}/_outcome/{name}")
         r.raise_for_status()
         return r.json()["outcome"]
+
+
+# --- Fixtures both suites use (their conftests import them) ----------------
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _binary() -> Path:
+    """Fail the whole session at once when the binary is missing."""
+    return restmcp_bin()
+
+
+@pytest.fixture(scope="session")
+def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every restmcp stderr of the session is written here (`*.restmcp.log`),
+    with the backends' logs."""
+    return tmp_path_factory.mktemp("restmcp-logs")

@@ -47,6 +47,7 @@ pub mod naming;
 mod operation;
 mod output;
 mod params;
+pub mod related;
 mod schema;
 
 pub use error::{Error, Result};

@@ -321,6 +321,26 @@ pub struct ArgBinding {
     pub content_type: Option<String>,
 }
 
+impl ArgBinding {
+    /// The file name an uploaded part is sent with (a base64 argument has
+    /// none): the field name, with an extension matching the declared media
+    /// type when it is a common one, e.g. `file.png`.
+    #[must_use]
+    pub fn upload_file_name(&self) -> String {
+        let extension = match self.content_type.as_deref().unwrap_or("") {
+            "image/png" => ".png",
+            "image/jpeg" => ".jpg",
+            "image/gif" => ".gif",
+            "application/pdf" => ".pdf",
+            "text/plain" => ".txt",
+            "text/csv" => ".csv",
+            "application/json" => ".json",
+            _ => ".bin",
+        };
+        format!("{}{extension}", self.name)
+    }
+}
+
 /// Where an argument is placed.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -382,6 +402,22 @@ pub enum ParamStyle {
     PipeDelimited,
     /// `name[key]=value` objects.
     DeepObject,
+}
+
+impl ParamStyle {
+    /// The name OpenAPI uses, e.g. `deepObject`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Matrix => "matrix",
+            Self::Label => "label",
+            Self::Form => "form",
+            Self::Simple => "simple",
+            Self::SpaceDelimited => "spaceDelimited",
+            Self::PipeDelimited => "pipeDelimited",
+            Self::DeepObject => "deepObject",
+        }
+    }
 }
 
 /// The request body of a tool's HTTP request.

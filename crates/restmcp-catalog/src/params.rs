@@ -408,7 +408,7 @@ fn apply_style(binding: &mut ArgBinding, declared: &Map<String, Value>, log: &mu
                 "`{}`: the style `{style}` is not valid in {}; the default `{}` is used",
                 binding.name,
                 binding.location.as_str(),
-                style_name(binding.style)
+                binding.style.as_str()
             )),
         }
     }
@@ -431,18 +431,6 @@ fn parse_style(style: &str) -> Option<ParamStyle> {
         "deepObject" => ParamStyle::DeepObject,
         _ => return None,
     })
-}
-
-const fn style_name(style: ParamStyle) -> &'static str {
-    match style {
-        ParamStyle::Matrix => "matrix",
-        ParamStyle::Label => "label",
-        ParamStyle::Form => "form",
-        ParamStyle::Simple => "simple",
-        ParamStyle::SpaceDelimited => "spaceDelimited",
-        ParamStyle::PipeDelimited => "pipeDelimited",
-        ParamStyle::DeepObject => "deepObject",
-    }
 }
 
 /// The `{name}` variables of a path template, in order.

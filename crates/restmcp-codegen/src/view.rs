@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use restmcp_catalog::{ArgBinding, BodyKind, HttpMethod, ParamLocation, ParamStyle, ToolDef};
+use restmcp_catalog::{ArgBinding, BodyKind, ParamLocation, ToolDef, related};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -301,8 +301,8 @@ fn tool_view(
         body_media_type,
         body_base64,
         output_wrapped: tool.output_wrapped,
-        list_tool: sibling_list_tool(tool, siblings),
-        get_tool: sibling_get_tool(tool, siblings),
+        list_tool: related::list_tool_for(tool, siblings).map(|t| t.name.as_str().to_owned()),
+        get_tool: related::get_tool_for(tool, siblings).map(|t| t.name.as_str().to_owned()),
         aliases: hinter.aliases,
         example_args: python::literal(&example_value, 8),
         example_args_top: python::literal(&example_value, 0),
@@ -329,15 +329,7 @@ fn binding_view(arg: &ArgBinding) -> BindingView {
         ParamLocation::MultipartField { file: false } => "part",
         ParamLocation::MultipartField { file: true } => "file",
     };
-    let style = match arg.style {
-        ParamStyle::Matrix => "matrix",
-        ParamStyle::Label => "label",
-        ParamStyle::Form => "form",
-        ParamStyle::Simple => "simple",
-        ParamStyle::SpaceDelimited => "spaceDelimited",
-        ParamStyle::PipeDelimited => "pipeDelimited",
-        ParamStyle::DeepObject => "deepObject",
-    };
+    let style = arg.style.as_str();
     let is_file = matches!(arg.location, ParamLocation::MultipartField { file: true });
     let content_type = if is_file {
         arg.content_type
@@ -348,17 +340,7 @@ fn binding_view(arg: &ArgBinding) -> BindingView {
         arg.content_type.clone().unwrap_or_default()
     };
     let file_name = if is_file {
-        let extension = match arg.content_type.as_deref().unwrap_or("") {
-            "image/png" => ".png",
-            "image/jpeg" => ".jpg",
-            "image/gif" => ".gif",
-            "application/pdf" => ".pdf",
-            "text/plain" => ".txt",
-            "text/csv" => ".csv",
-            "application/json" => ".json",
-            _ => ".bin",
-        };
-        format!("{}{extension}", arg.name)
+        arg.upload_file_name()
     } else {
         String::new()
     };
@@ -511,44 +493,6 @@ fn compact_literal(value: &Value) -> String {
                 .join(", ")
         ),
     }
-}
-
-fn collection_of(path: &str) -> Option<&str> {
-    let brace = path.find('{')?;
-    Some(path[..brace].trim_end_matches('/'))
-}
-
-/// The gateway's rule: a GET tool on the collection of this tool's path.
-fn sibling_list_tool(tool: &ToolDef, siblings: &[ToolDef]) -> Option<String> {
-    let collection = collection_of(&tool.binding.path)?;
-    if collection.is_empty() {
-        return None;
-    }
-    siblings
-        .iter()
-        .find(|t| {
-            t.binding.method == HttpMethod::Get
-                && t.binding.path.trim_end_matches('/') == collection
-                && t.name.as_str() != tool.name.as_str()
-        })
-        .map(|t| t.name.as_str().to_owned())
-}
-
-/// The gateway's rule: a GET tool on the item this tool works on.
-fn sibling_get_tool(tool: &ToolDef, siblings: &[ToolDef]) -> Option<String> {
-    let path = &tool.binding.path;
-    let item = match path.rfind('}') {
-        Some(end) => &path[..=end],
-        None => path.as_str(),
-    };
-    siblings
-        .iter()
-        .find(|t| {
-            t.binding.method == HttpMethod::Get
-                && t.binding.path == item
-                && t.name.as_str() != tool.name.as_str()
-        })
-        .map(|t| t.name.as_str().to_owned())
 }
 
 /// The `$defs` of every tool (input and output), first definition of a

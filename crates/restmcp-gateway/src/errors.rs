@@ -8,7 +8,7 @@
 //! `detail`, including 422 `detail[]` mapped back to tool argument names),
 //! and suggestions that name real sibling tools.
 
-use restmcp_catalog::{HttpMethod, ParamLocation, ToolDef};
+use restmcp_catalog::{ParamLocation, ToolDef, related};
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -262,13 +262,13 @@ pub fn from_status(
             } else {
                 suggestions.push(format!("Verify {ids}: the backend has no such item (or it is not visible to this caller)"));
             }
-            if let Some(list) = sibling_list_tool(tool, siblings) {
+            if let Some(list) = related::list_tool_for(tool, siblings).map(|t| t.name.as_str()) {
                 suggestions.push(format!("Call `{list}` to see which items exist"));
             }
             format!("`{name}` found nothing (HTTP {status}).{said}")
         }
         ErrorType::ConflictError => {
-            if let Some(get) = sibling_get_tool(tool, siblings) {
+            if let Some(get) = related::get_tool_for(tool, siblings).map(|t| t.name.as_str()) {
                 suggestions.push(format!(
                     "Call `{get}` to read the current state, then retry with arguments that fit it"
                 ));
@@ -476,47 +476,6 @@ fn path_arguments(tool: &ToolDef, arguments: &Map<String, Value>) -> String {
         .join(", ")
 }
 
-/// The collection a path belongs to: `/tasks/{task_id}/complete` → `/tasks`.
-fn collection_of(path: &str) -> Option<&str> {
-    let brace = path.find('{')?;
-    Some(path[..brace].trim_end_matches('/'))
-}
-
-/// A GET tool on the collection of `tool`'s path, with no path arguments:
-/// for a 404 on `get_task`, `list_tasks`.
-fn sibling_list_tool<'a>(tool: &ToolDef, siblings: &'a [ToolDef]) -> Option<&'a str> {
-    let collection = collection_of(&tool.binding.path)?;
-    if collection.is_empty() {
-        return None;
-    }
-    siblings
-        .iter()
-        .find(|t| {
-            t.binding.method == HttpMethod::Get
-                && t.binding.path.trim_end_matches('/') == collection
-                && t.name.as_str() != tool.name.as_str()
-        })
-        .map(|t| t.name.as_str())
-}
-
-/// A GET tool on the item `tool` works on: for `update_task` on
-/// `/tasks/{task_id}`, `get_task`.
-fn sibling_get_tool<'a>(tool: &ToolDef, siblings: &'a [ToolDef]) -> Option<&'a str> {
-    let path = &tool.binding.path;
-    let item = match path.rfind('}') {
-        Some(end) => &path[..=end],
-        None => path.as_str(),
-    };
-    siblings
-        .iter()
-        .find(|t| {
-            t.binding.method == HttpMethod::Get
-                && t.binding.path == item
-                && t.name.as_str() != tool.name.as_str()
-        })
-        .map(|t| t.name.as_str())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,13 +499,6 @@ mod tests {
             let serialized = serde_json::to_value(ErrorType::from_status(status)).unwrap();
             assert_eq!(serialized, json!(name));
         }
-    }
-
-    #[test]
-    fn collections_of_paths() {
-        assert_eq!(collection_of("/tasks/{task_id}/complete"), Some("/tasks"));
-        assert_eq!(collection_of("/tasks"), None);
-        assert_eq!(collection_of("/{id}"), Some(""));
     }
 
     #[test]

@@ -520,7 +520,7 @@ fn multipart_field(
                 Ok(bytes) => parts.push(Part {
                     name: arg.name.clone(),
                     bytes,
-                    file_name: Some(file_name(&arg.name, arg.content_type.as_deref())),
+                    file_name: Some(arg.upload_file_name()),
                     content_type: Some(
                         arg.content_type
                             .clone()
@@ -547,22 +547,6 @@ fn multipart_field(
             });
         }
     }
-}
-
-/// A file name for an uploaded part: the field name, with an extension
-/// matching the media type when it is a common one.
-fn file_name(field: &str, content_type: Option<&str>) -> String {
-    let extension = match content_type.unwrap_or("") {
-        "image/png" => ".png",
-        "image/jpeg" => ".jpg",
-        "image/gif" => ".gif",
-        "application/pdf" => ".pdf",
-        "text/plain" => ".txt",
-        "text/csv" => ".csv",
-        "application/json" => ".json",
-        _ => ".bin",
-    };
-    format!("{field}{extension}")
 }
 
 /// Standard base64, padded or not; URL-safe accepted too.
