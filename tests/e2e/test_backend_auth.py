@@ -264,6 +264,15 @@ async def test_security_schemes_are_filled_per_operation(
         assert answer["saw"] == "client credentials"
         assert _fetches(secured_backend) - fetches_before == 2
 
+        # Two schemes in one requirement; after a revoke the resend renews
+        # only the token (the backend refuses a query key sent twice).
+        both = ok(record(await client.call_tool("by_key_and_client_credentials", {})))
+        assert both == {"saw": "client credentials", "and": "query key"}
+        httpx.post(f"{secured_backend.url}/_test/revoke").raise_for_status()
+        both = ok(record(await client.call_tool("by_key_and_client_credentials", {})))
+        assert both == {"saw": "client credentials", "and": "query key"}
+        assert _fetches(secured_backend) - fetches_before == 3
+
         # No credential configured for HTTPBearer: the backend's 401 comes back classified.
         error = error_of(record(await client.call_tool("by_bearer", {})))
         assert error["error_type"] == "authentication_error"

@@ -129,6 +129,25 @@ def by_client_credentials(
     return {"saw": "client credentials"}
 
 
+@app.get(
+    "/by-key-and-client-credentials",
+    # One requirement naming both schemes. The credentials are read from the
+    # request directly: declared as dependencies, FastAPI would list the two
+    # schemes as alternatives.
+    openapi_extra={"security": [{"APIKeyQuery": [], "OAuth2": []}]},
+)
+def by_key_and_client_credentials(request: Request) -> dict[str, str]:
+    """Both at once; a key sent twice is refused, so a resend must not add
+    it again."""
+    keys = request.query_params.getlist("api_key")
+    if len(keys) != 1:
+        raise HTTPException(status_code=400, detail="api_key given more than once (or not at all)")
+    if not _same(keys[0], _env("SECURED_API_KEY")):
+        raise _refuse("api_key query")
+    answer = by_client_credentials(request.headers.get("authorization"))
+    return answer | {"and": "query key"}
+
+
 @app.get("/by-session")
 def by_session(request: Request) -> dict[str, str]:
     session = request.cookies.get("session", "")
